@@ -1,0 +1,107 @@
+//! The one place where a tool's result becomes output, stderr lines and an exit code.
+//!
+//! A tool's `main.rs` is one call: `muster_shared::cli::main::<Args>("ledger", run)`.
+//! `run` returns an [`Outcome`] (the bytes for stdout, the status, any notes for
+//! stderr) or an error. Library code never prints; only this module does.
+
+use crate::error::{exit_code_of, Status, EXIT_PASS, EXIT_USAGE};
+use clap::Parser;
+use std::io::{ErrorKind, Write};
+use std::process::ExitCode;
+
+/// The EXIT STATUS section every `--help` ends with.
+pub const EXIT_STATUS: &str = "\
+EXIT STATUS:
+  0   PASS (or WARN): done; the checks that ran said yes
+  1   FAIL: could not do the job (bad input, I/O error, internal error)
+  2   BLOCKED: the job ran and a check said no (WARN too, with --fail-on-warn)
+  64  usage error (bad flags)";
+
+/// What a tool's run produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Bytes for stdout, written only after the run has finished.
+    pub stdout: Vec<u8>,
+    /// The status; it sets the exit code.
+    pub status: Option<Status>,
+    /// Lines for stderr, each printed as `muster-<tool>: <line>`.
+    pub notes: Vec<String>,
+    /// Whether WARN exits 2.
+    pub fail_on_warn: bool,
+}
+
+impl Outcome {
+    /// An outcome with this status and stdout.
+    pub fn new(status: Status, stdout: Vec<u8>) -> Self {
+        Outcome {
+            stdout,
+            status: Some(status),
+            ..Outcome::default()
+        }
+    }
+
+    /// Adds a line for stderr.
+    pub fn note(mut self, line: impl Into<String>) -> Self {
+        self.notes.push(line.into());
+        self
+    }
+
+    /// The exit code of this outcome.
+    pub fn exit_code(&self) -> u8 {
+        self.status
+            .map_or(EXIT_PASS, |s| s.exit_code(self.fail_on_warn))
+    }
+}
+
+/// Parses flags, runs the tool, prints, and returns the exit code.
+///
+/// Help and version go to stdout with exit 0; any other flag error is a usage
+/// error, exit 64 (clap's own 2 would read as BLOCKED). An error is printed on
+/// one line, `muster-<tool>: error: <context>: <cause>: …`, and nothing is
+/// written to stdout. A closed stdout (broken pipe) is not an error.
+pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome>) -> ExitCode {
+    let args = match A::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let code = match e.kind() {
+                K::DisplayHelp | K::DisplayVersion => EXIT_PASS,
+                K::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_USAGE,
+                _ => EXIT_USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let prog = format!("muster-{tool}");
+    match run(args) {
+        Ok(outcome) => {
+            let mut err = std::io::stderr().lock();
+            for line in &outcome.notes {
+                let _ = writeln!(err, "{prog}: {line}");
+            }
+            if let Err(e) = write_stdout(&outcome.stdout) {
+                let _ = writeln!(err, "{prog}: error: writing <stdout>: {e}");
+                return ExitCode::from(crate::error::EXIT_FAIL);
+            }
+            ExitCode::from(outcome.exit_code())
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr().lock(), "{prog}: error: {}", one_line(&e));
+            ExitCode::from(exit_code_of(&e))
+        }
+    }
+}
+
+/// An error and its causes on one line, joined by `: `.
+pub fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,114 @@
+//! The strict two-step document reader.
+//!
+//! Step one reads only the `schema` header and says what was expected when it
+//! does not fit ("expected muster.state/v1, got muster.tasks/v1"). Step two
+//! reads the body strictly (unknown fields are errors, except inside `labels`
+//! and `meta`), naming the JSON path and line:column of the first problem:
+//! `<stdin>: tasks[3].deps[0]: invalid type: integer `3`, expected a string at
+//! line 9 column 14`. Serde cannot combine `flatten` with `deny_unknown_fields`,
+//! hence two steps.
+
+use crate::schema::Document;
+use anyhow::{anyhow, bail, Result};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Header {
+    schema: Option<serde_json::Value>,
+}
+
+/// The `schema` of a document, checked to be a string.
+pub fn peek_schema(bytes: &[u8], source: &str) -> Result<String> {
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| syntax(source, &e))?;
+    match header.schema {
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(other) => bail!("{source}: schema: expected a string like \"muster.<kind>/v1\", got {other}"),
+        None => bail!("{source}: no \"schema\" field; every muster document names its kind, like \"schema\": \"muster.tasks/v1\""),
+    }
+}
+
+/// Reads a document of kind `T`: header first, then the body strictly.
+pub fn parse<T: Document>(bytes: &[u8], source: &str) -> Result<T> {
+    let got = peek_schema(bytes, source)?;
+    if got != T::SCHEMA {
+        bail!("{source}: expected {}, got {got}", T::SCHEMA);
+    }
+    parse_body(bytes, source)
+}
+
+/// Reads a JSON value strictly into `T`, with the JSON path in errors. Trailing
+/// characters after the value are an error.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8], source: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            anyhow!("{source}: {inner}")
+        } else {
+            anyhow!("{source}: {path}: {inner}")
+        }
+    })?;
+    de.end().map_err(|e| syntax(source, &e))?;
+    Ok(value)
+}
+
+fn syntax(source: &str, e: &serde_json::Error) -> anyhow::Error {
+    if e.is_eof() && e.line() <= 1 && e.column() == 0 {
+        anyhow!("{source}: empty input; expected a JSON document")
+    } else {
+        anyhow!("{source}: not JSON: {e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemars::JsonSchema;
+    use serde::Serialize;
+
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Demo {
+        schema: String,
+        items: Vec<Item>,
+    }
+    #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        id: String,
+    }
+    impl Document for Demo {
+        const SCHEMA: &'static str = "muster.demo/v1";
+    }
+
+    #[track_caller]
+    fn err(input: &str) -> String {
+        format!("{:#}", parse::<Demo>(input.as_bytes(), "<stdin>").unwrap_err())
+    }
+
+    #[test]
+    fn errors_name_what_and_where() {
+        assert_eq!(err(""), "<stdin>: empty input; expected a JSON document");
+        assert_eq!(err("{"), "<stdin>: not JSON: EOF while parsing an object at line 1 column 1");
+        assert!(err("{\"items\": []}").contains("no \"schema\" field"));
+        assert_eq!(
+            err("{\"schema\": \"muster.tasks/v1\"}"),
+            "<stdin>: expected muster.demo/v1, got muster.tasks/v1"
+        );
+        assert_eq!(
+            err("{\"schema\": \"muster.demo/v1\",\n \"items\": [{\"id\": \"a\"}, {\"id\": 3}]}"),
+            "<stdin>: items[1].id: invalid type: integer `3`, expected a string at line 2 column 32"
+        );
+        assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": [{\"idd\": \"a\"}]}")
+            .starts_with("<stdin>: items[0]: unknown field `idd`"));
+        assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": []} x").contains("trailing characters"));
+    }
+
+    #[test]
+    fn good_document_reads() {
+        let d: Demo = parse(b"{\"schema\":\"muster.demo/v1\",\"items\":[{\"id\":\"a\"}]}", "f").unwrap();
+        assert_eq!(d.items[0].id, "a");
+    }
+}

@@ -1,0 +1,108 @@
+//! Reading input, writing documents, and writing files atomically.
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+/// Bytes read from a file or stdin, with the name errors use for it.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// `<stdin>` or the file's path.
+    pub name: String,
+    /// Everything that was read.
+    pub bytes: Vec<u8>,
+}
+
+/// Reads `path`, or stdin when it is `-`. Refuses to wait on a terminal.
+pub fn read_input(path: &str) -> Result<Input> {
+    if path == "-" {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            bail!("no input: stdin is a terminal; pipe a document in or give -i FILE");
+        }
+        let mut bytes = Vec::new();
+        stdin
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("reading <stdin>")?;
+        Ok(Input {
+            name: "<stdin>".into(),
+            bytes,
+        })
+    } else {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+        Ok(Input {
+            name: path.to_string(),
+            bytes,
+        })
+    }
+}
+
+/// A document as JSON: pretty with two spaces, or on one line when `compact`;
+/// always with a trailing newline.
+pub fn to_json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Vec<u8> {
+    let mut out = if compact {
+        serde_json::to_vec(value)
+    } else {
+        serde_json::to_vec_pretty(value)
+    }
+    .unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()).into_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and
+/// a rename, so that a reader never sees a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("writing {}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_pretty_or_compact_with_newline() {
+        let v = serde_json::json!({"b": 1, "a": [1, 2]});
+        assert_eq!(
+            to_json(&v, false),
+            b"{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": 1\n}\n"
+        );
+        assert_eq!(to_json(&v, true), b"{\"a\":[1,2],\"b\":1}\n");
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let missing = dir.path().join("no/such/dir/x");
+        assert!(write_atomic(&missing, b"x").is_err());
+    }
+}
