@@ -101,8 +101,10 @@ mod tests {
             err("{\"schema\": \"muster.demo/v1\",\n \"items\": [{\"id\": \"a\"}, {\"id\": 3}]}"),
             "<stdin>: items[1].id: invalid type: integer `3`, expected a string at line 2 column 32"
         );
-        assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": [{\"idd\": \"a\"}]}")
-            .starts_with("<stdin>: items[0]: unknown field `idd`"));
+        assert_eq!(
+            err("{\"schema\": \"muster.demo/v1\", \"items\": [{\"idd\": \"a\"}]}"),
+            "<stdin>: items[0].idd: unknown field `idd`, expected `id` at line 1 column 45"
+        );
         assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": []} x").contains("trailing characters"));
     }
 
