@@ -234,13 +234,19 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     fn new(b: &'a [u8]) -> Result<Self, NotCanonical> {
         if let Err(e) = std::str::from_utf8(b) {
-            return Err(NotCanonical { offset: e.valid_up_to(), what: "invalid UTF-8" });
+            return Err(NotCanonical {
+                offset: e.valid_up_to(),
+                what: "invalid UTF-8",
+            });
         }
         Ok(Scanner { b, i: 0 })
     }
 
     fn fail<T>(&self, what: &'static str) -> Result<T, NotCanonical> {
-        Err(NotCanonical { offset: self.i, what })
+        Err(NotCanonical {
+            offset: self.i,
+            what,
+        })
     }
 
     fn end(&self) -> Result<(), NotCanonical> {
@@ -301,7 +307,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize, mut out: Option<&mut Vec<Member>>) -> Result<(), NotCanonical> {
+    fn object(
+        &mut self,
+        depth: usize,
+        mut out: Option<&mut Vec<Member>>,
+    ) -> Result<(), NotCanonical> {
         if depth >= MAX_DEPTH {
             return self.fail("nested too deep");
         }
@@ -322,7 +332,10 @@ impl<'a> Scanner<'a> {
             let (name, escaped) = self.string()?;
             if let Some((p, p_escaped)) = &prev {
                 let order = if escaped || *p_escaped {
-                    utf16_cmp(&unescape(&self.b[p.clone()]), &unescape(&self.b[name.clone()]))
+                    utf16_cmp(
+                        &unescape(&self.b[p.clone()]),
+                        &unescape(&self.b[name.clone()]),
+                    )
                 } else {
                     name_cmp(&self.b[p.clone()], &self.b[name.clone()])
                 };
@@ -345,7 +358,11 @@ impl<'a> Scanner<'a> {
             let vstart = self.i;
             self.value(depth + 1)?;
             if let Some(out) = out.as_deref_mut() {
-                out.push(Member { name: name.clone(), span: start..self.i, value: vstart..self.i });
+                out.push(Member {
+                    name: name.clone(),
+                    span: start..self.i,
+                    value: vstart..self.i,
+                });
             }
             prev = Some((name, escaped));
             match self.peek() {
@@ -503,7 +520,11 @@ mod tests {
     fn canon(v: Value, want: &str) {
         let got = String::from_utf8(to_vec(&v).unwrap()).unwrap();
         assert_eq!(got, want);
-        assert_eq!(check(got.as_bytes()), Ok(()), "validator refuses writer output {got}");
+        assert_eq!(
+            check(got.as_bytes()),
+            Ok(()),
+            "validator refuses writer output {got}"
+        );
     }
 
     #[track_caller]
@@ -513,7 +534,10 @@ mod tests {
 
     #[test]
     fn writes_rfc8785_forms() {
-        canon(json!({"b": 1, "a": [true, false, null]}), r#"{"a":[true,false,null],"b":1}"#);
+        canon(
+            json!({"b": 1, "a": [true, false, null]}),
+            r#"{"a":[true,false,null],"b":1}"#,
+        );
         canon(json!(0.75), "0.75");
         canon(json!(1e21), "1e+21");
         canon(json!(1e20), "100000000000000000000");
@@ -522,14 +546,22 @@ mod tests {
         canon(json!(1.0), "1");
         canon(json!(4.5), "4.5");
         canon(json!(0.000001), "0.000001");
-        canon(json!(333333333.33333329), "333333333.3333333");
+        canon(json!(333_333_333.333_333_3), "333333333.3333333");
         canon(json!(9007199254740991_u64), "9007199254740991");
         canon(json!(-9007199254740991_i64), "-9007199254740991");
-        canon(json!("é\u{1F600}\u{7f}\u{2028}/"), "\"é\u{1F600}\u{7f}\u{2028}/\"");
-        canon(json!("\"\\\u{8}\u{c}\n\r\t\u{0}\u{1f}"), r#""\"\\\b\f\n\r\t\u0000\u001f""#);
+        canon(
+            json!("é\u{1F600}\u{7f}\u{2028}/"),
+            "\"é\u{1F600}\u{7f}\u{2028}/\"",
+        );
+        canon(
+            json!("\"\\\u{8}\u{c}\n\r\t\u{0}\u{1f}"),
+            r#""\"\\\b\f\n\r\t\u0000\u001f""#,
+        );
         // RFC 8785 3.2.3: sort by UTF-16 code units, so U+1F600 (D83D) before U+FB33.
-        canon(json!({"\u{fb33}": 1, "\u{1F600}": 2, "\r": 3, "1": 4, "\u{80}": 5, "ö": 6}),
-            "{\"\\r\":3,\"1\":4,\"\u{80}\":5,\"ö\":6,\"\u{1F600}\":2,\"\u{fb33}\":1}");
+        canon(
+            json!({"\u{fb33}": 1, "\u{1F600}": 2, "\r": 3, "1": 4, "\u{80}": 5, "ö": 6}),
+            "{\"\\r\":3,\"1\":4,\"\u{80}\":5,\"ö\":6,\"\u{1F600}\":2,\"\u{fb33}\":1}",
+        );
     }
 
     #[test]
@@ -566,15 +598,33 @@ mod tests {
         not_canon("tru");
         not_canon("nulll");
         not_canon("[1]\n");
-        assert_eq!(check(b"\"\xff\""), Err(NotCanonical { offset: 1, what: "invalid UTF-8" }));
+        assert_eq!(
+            check(b"\"\xff\""),
+            Err(NotCanonical {
+                offset: 1,
+                what: "invalid UTF-8"
+            })
+        );
         let deep = "[".repeat(200) + &"]".repeat(200);
         not_canon(&deep);
     }
 
     #[test]
     fn validator_takes_writer_forms() {
-        for s in ["1e+21", "-1e-7", "0", "-1", "123456789012345", "1234567890123456", "0.1",
-            "{}", "[]", "\"\"", "{\"\\n\":1,\"a\":{\"\":[]}}", "18446744073709552000"] {
+        for s in [
+            "1e+21",
+            "-1e-7",
+            "0",
+            "-1",
+            "123456789012345",
+            "1234567890123456",
+            "0.1",
+            "{}",
+            "[]",
+            "\"\"",
+            "{\"\\n\":1,\"a\":{\"\":[]}}",
+            "18446744073709552000",
+        ] {
             assert_eq!(check(s.as_bytes()), Ok(()), "{s}");
         }
     }

@@ -18,7 +18,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The sections a `muster.json` may have.
-pub const SECTIONS: &[&str] = &["route", "plan", "run", "scope", "integrate", "gate", "ledger"];
+pub const SECTIONS: &[&str] = &[
+    "route",
+    "plan",
+    "run",
+    "scope",
+    "integrate",
+    "gate",
+    "ledger",
+];
 
 /// The repo root: the nearest directory at or above `start` holding `.git`,
 /// else `start` itself.
@@ -81,14 +89,20 @@ where
     if required || file.exists() {
         let name = file.display().to_string();
         let bytes = std::fs::read(&file).with_context(|| format!("reading config {name}"))?;
-        let doc: Value = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{name}: not JSON"))?;
+        let doc: Value =
+            serde_json::from_slice(&bytes).with_context(|| format!("{name}: not JSON"))?;
         let Value::Object(top) = doc else {
-            bail!("{name}: expected an object with sections {}", SECTIONS.join(", "));
+            bail!(
+                "{name}: expected an object with sections {}",
+                SECTIONS.join(", ")
+            );
         };
         for key in top.keys() {
             if key != "schema" && !SECTIONS.contains(&key.as_str()) {
-                bail!("{name}: unknown section {key:?}; sections are {}", SECTIONS.join(", "));
+                bail!(
+                    "{name}: unknown section {key:?}; sections are {}",
+                    SECTIONS.join(", ")
+                );
             }
         }
         if let Some(v) = top.get(section) {
@@ -140,7 +154,11 @@ mod tests {
     }
     impl Default for Demo {
         fn default() -> Self {
-            Demo { path: "default".into(), max: 1, fsync: true }
+            Demo {
+                path: "default".into(),
+                max: 1,
+                fsync: true,
+            }
         }
     }
 
@@ -154,14 +172,35 @@ mod tests {
         let d: Demo = load_section("ledger", None, &env, &sub).unwrap();
         assert_eq!(d, Demo::default());
 
-        std::fs::write(dir.path().join("muster.json"), r#"{"ledger": {"path": "file", "max": 3}, "run": {}}"#).unwrap();
+        std::fs::write(
+            dir.path().join("muster.json"),
+            r#"{"ledger": {"path": "file", "max": 3}, "run": {}}"#,
+        )
+        .unwrap();
         let d: Demo = load_section("ledger", None, &env, &sub).unwrap();
-        assert_eq!(d, Demo { path: "file".into(), max: 3, fsync: true });
+        assert_eq!(
+            d,
+            Demo {
+                path: "file".into(),
+                max: 3,
+                fsync: true
+            }
+        );
 
-        let env: BTreeMap<_, _> = [("MUSTER_LEDGER_MAX".to_string(), "7".to_string()),
-            ("MUSTER_LEDGER_PATH".to_string(), "7".to_string())].into();
+        let env: BTreeMap<_, _> = [
+            ("MUSTER_LEDGER_MAX".to_string(), "7".to_string()),
+            ("MUSTER_LEDGER_PATH".to_string(), "7".to_string()),
+        ]
+        .into();
         let d: Demo = load_section("ledger", None, &env, &sub).unwrap();
-        assert_eq!(d, Demo { path: "7".into(), max: 7, fsync: true });
+        assert_eq!(
+            d,
+            Demo {
+                path: "7".into(),
+                max: 7,
+                fsync: true
+            }
+        );
     }
 
     #[test]
@@ -170,14 +209,23 @@ mod tests {
         let f = dir.path().join("c.json");
         std::fs::write(&f, r#"{"ledger": {"pth": "x"}}"#).unwrap();
         let e = load_section::<Demo>("ledger", Some(&f), &BTreeMap::new(), dir.path()).unwrap_err();
-        assert!(format!("{e:#}").contains("ledger.pth: unknown key"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("ledger.pth: unknown key"),
+            "{e:#}"
+        );
         std::fs::write(&f, r#"{"ledgr": {}}"#).unwrap();
         let e = load_section::<Demo>("ledger", Some(&f), &BTreeMap::new(), dir.path()).unwrap_err();
         assert!(format!("{e:#}").contains("unknown section \"ledgr\""));
         let env: BTreeMap<_, _> = [("MUSTER_LEDGER_MAX".to_string(), "many".to_string())].into();
         let e = load_section::<Demo>("ledger", None, &env, dir.path()).unwrap_err();
         assert!(format!("{e:#}").starts_with("config ledger.max:"), "{e:#}");
-        assert!(load_section::<Demo>("ledger", Some(&dir.path().join("none.json")), &BTreeMap::new(), dir.path()).is_err());
+        assert!(load_section::<Demo>(
+            "ledger",
+            Some(&dir.path().join("none.json")),
+            &BTreeMap::new(),
+            dir.path()
+        )
+        .is_err());
     }
 
     #[test]
@@ -186,6 +234,9 @@ mod tests {
         assert_eq!(state_dir(&env, Path::new("/tmp")), PathBuf::from("/x/y"));
         let dir = tempfile::tempdir().unwrap();
         ensure_state_dir(&dir.path().join(".muster")).unwrap();
-        assert_eq!(std::fs::read(dir.path().join(".muster/.gitignore")).unwrap(), b"*\n");
+        assert_eq!(
+            std::fs::read(dir.path().join(".muster/.gitignore")).unwrap(),
+            b"*\n"
+        );
     }
 }

@@ -85,13 +85,19 @@ mod tests {
 
     #[track_caller]
     fn err(input: &str) -> String {
-        format!("{:#}", parse::<Demo>(input.as_bytes(), "<stdin>").unwrap_err())
+        format!(
+            "{:#}",
+            parse::<Demo>(input.as_bytes(), "<stdin>").unwrap_err()
+        )
     }
 
     #[test]
     fn errors_name_what_and_where() {
         assert_eq!(err(""), "<stdin>: empty input; expected a JSON document");
-        assert_eq!(err("{"), "<stdin>: not JSON: EOF while parsing an object at line 1 column 1");
+        assert_eq!(
+            err("{"),
+            "<stdin>: not JSON: EOF while parsing an object at line 1 column 1"
+        );
         assert!(err("{\"items\": []}").contains("no \"schema\" field"));
         assert_eq!(
             err("{\"schema\": \"muster.tasks/v1\"}"),
@@ -105,12 +111,17 @@ mod tests {
             err("{\"schema\": \"muster.demo/v1\", \"items\": [{\"idd\": \"a\"}]}"),
             "<stdin>: items[0].idd: unknown field `idd`, expected `id` at line 1 column 45"
         );
-        assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": []} x").contains("trailing characters"));
+        assert!(err("{\"schema\": \"muster.demo/v1\", \"items\": []} x")
+            .contains("trailing characters"));
     }
 
     #[test]
     fn good_document_reads() {
-        let d: Demo = parse(b"{\"schema\":\"muster.demo/v1\",\"items\":[{\"id\":\"a\"}]}", "f").unwrap();
+        let d: Demo = parse(
+            b"{\"schema\":\"muster.demo/v1\",\"items\":[{\"id\":\"a\"}]}",
+            "f",
+        )
+        .unwrap();
         assert_eq!(d.items[0].id, "a");
     }
 }

@@ -127,6 +127,9 @@ mod tests {
         assert_eq!(Status::Warn.exit_code(true), 2);
         assert_eq!(Status::Blocked.exit_code(false), 2);
         assert_eq!(Status::Fail.exit_code(false), 1);
-        assert_eq!(serde_json::to_string(&Status::Blocked).unwrap(), "\"BLOCKED\"");
+        assert_eq!(
+            serde_json::to_string(&Status::Blocked).unwrap(),
+            "\"BLOCKED\""
+        );
     }
 }

@@ -14,7 +14,11 @@ pub fn new_run_id<'a>(
     base_commit: &str,
     existing: impl IntoIterator<Item = &'a str>,
 ) -> Result<String> {
-    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+    if kind.is_empty()
+        || !kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
         bail!("run kind {kind:?} must be lowercase letters and digits");
     }
     if base_commit.len() < 8 || !base_commit.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -48,7 +52,11 @@ mod tests {
         let base = "ABCDEF0123456789";
         let first = new_run_id("run", t, base, []).unwrap();
         assert_eq!(first, "run_20261121T080000Z_abcdef01_001");
-        let others = [first.as_str(), first.as_str(), "plan_20261121T080000Z_abcdef01_001"];
+        let others = [
+            first.as_str(),
+            first.as_str(),
+            "plan_20261121T080000Z_abcdef01_001",
+        ];
         assert_eq!(
             new_run_id("run", t, base, others).unwrap(),
             "run_20261121T080000Z_abcdef01_002"

@@ -29,7 +29,9 @@ pub fn now_from(flag: Option<&str>, source_date_epoch: Option<&str>) -> Result<T
 pub fn parse_rfc3339(s: &str) -> Result<Timestamp> {
     match s.parse::<Timestamp>() {
         Ok(t) => Ok(t),
-        Err(e) => bail!("{s:?} is not an RFC 3339 time with an offset, like 2026-11-21T08:00:00Z: {e}"),
+        Err(e) => {
+            bail!("{s:?} is not an RFC 3339 time with an offset, like 2026-11-21T08:00:00Z: {e}")
+        }
     }
 }
 
@@ -59,8 +61,13 @@ mod tests {
 
     #[test]
     fn bad_times_say_why() {
-        assert!(format!("{:#}", now_from(Some("yesterday"), None).unwrap_err()).starts_with("--now: \"yesterday\" is not an RFC 3339"));
-        assert!(format!("{:#}", now_from(None, Some("x")).unwrap_err()).contains("SOURCE_DATE_EPOCH"));
+        assert!(
+            format!("{:#}", now_from(Some("yesterday"), None).unwrap_err())
+                .starts_with("--now: \"yesterday\" is not an RFC 3339")
+        );
+        assert!(
+            format!("{:#}", now_from(None, Some("x")).unwrap_err()).contains("SOURCE_DATE_EPOCH")
+        );
         assert!(parse_rfc3339("2026-11-21T08:00:00").is_err());
     }
 }

@@ -9,7 +9,9 @@ pub mod event;
 pub mod state;
 
 pub use event::{Event, EventInput, Origin, EVENT_TYPES};
-pub use state::{Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus};
+pub use state::{
+    Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,
+};
 
 /// A document kind: its `schema` string and its Rust type.
 pub trait Document: Serialize + DeserializeOwned + JsonSchema {
