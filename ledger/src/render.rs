@@ -2,6 +2,7 @@
 //! (Stub: being written.)
 
 use anyhow::Result;
+use std::borrow::Cow;
 use clap::{Args, ValueEnum};
 use muster_shared::schema::Event;
 
@@ -68,4 +69,13 @@ pub fn select<'a>(_events: &'a [Event], _filter: &Filter) -> Vec<&'a Event> {
 /// Renders events in a format.
 pub fn render(_events: &[&Event], _format: Format, _compact: bool) -> Result<Vec<u8>> {
     anyhow::bail!("list: not written yet")
+}
+
+/// A CSV cell defused against formula injection: a cell starting with `=`,
+/// `+`, `-`, `@`, tab or carriage return gets a leading `'`.
+pub fn defuse(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
 }
