@@ -41,6 +41,8 @@ pub struct AppendReport {
 pub fn parse_inputs(bytes: &[u8], source: &str) -> Result<Vec<EventInput>> {
     let mut out = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    // Line numbers are counted as we go: `line` is the line of byte `counted`.
+    let (mut counted, mut line) = (0usize, 1usize);
     loop {
         let start = stream.byte_offset();
         let Some(next) = stream.next() else { break };
@@ -49,7 +51,8 @@ pub fn parse_inputs(bytes: &[u8], source: &str) -> Result<Vec<EventInput>> {
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-        let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        line += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+        counted = start;
         let n = out.len() + 1;
         let at = format!("{source}: event {n} (line {line})");
         let value = next.map_err(|e| anyhow!("{source}: not JSON: {e}"))?;
@@ -226,16 +229,19 @@ pub fn append(path: &Path, inputs: &[EventInput], now: jiff::Timestamp) -> Resul
     })
 }
 
+/// Payloads compare by their canonical bytes: `1.0` and `1` are the same number.
+fn same_payload(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let empty = Value::Object(Map::new());
+    let canon = |v: Option<&Value>| canonical::to_vec(v.unwrap_or(&empty)).ok();
+    canon(a) == canon(b)
+}
+
 fn same_content(input: &EventInput, old: &Event) -> bool {
     input.run_id == old.run_id
         && input.event_type == old.event_type
         && input.task_id == old.task_id
         && input.actor == old.actor
-        && input
-            .payload
-            .clone()
-            .unwrap_or_else(|| Value::Object(Map::new()))
-            == old.payload
+        && same_payload(input.payload.as_ref(), Some(&old.payload))
         && input.ts_utc.as_deref().is_none_or(|ts| {
             time::parse_rfc3339(ts)
                 .map(time::utc_millis)
@@ -250,7 +256,7 @@ fn same_input(a: &EventInput, b: &EventInput) -> bool {
         && a.event_type == b.event_type
         && a.task_id == b.task_id
         && a.actor == b.actor
-        && a.payload == b.payload
+        && same_payload(a.payload.as_ref(), b.payload.as_ref())
         && a.ts_utc == b.ts_utc
 }
 

@@ -57,21 +57,53 @@ pub fn hex(h: &Hash) -> String {
     s
 }
 
+/// Value of each byte as a lowercase hex digit, or 0xff.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Parses 64 lowercase hex digits.
 pub fn parse_hex(s: &[u8]) -> Option<Hash> {
     if s.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, pair) in s.chunks(2).enumerate() {
-        let d = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        out[i] = d(pair[0])? << 4 | d(pair[1])?;
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
+        bad |= hi | lo;
+        *o = hi << 4 | (lo & 15);
     }
-    Some(out)
+    (bad & 0xf0 == 0).then_some(out)
+}
+
+/// The index in [`KEYS`] of a member name.
+fn key_index(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"actor" => 0,
+        b"event_type" => 1,
+        b"hash" => 2,
+        b"idempotency_key" => 3,
+        b"origin" => 4,
+        b"payload" => 5,
+        b"prev_hash" => 6,
+        b"run_id" => 7,
+        b"seq" => 8,
+        b"task_id" => 9,
+        b"ts_utc" => 10,
+        _ => return None,
+    })
 }
 
 /// The fields of a line that link it into the chain.
@@ -107,7 +139,7 @@ pub fn check_line(line: &[u8]) -> Result<Link, String> {
     for m in &members {
         let name = &line[m.name.clone()];
         let value = &line[m.value.clone()];
-        let Some(k) = KEYS.iter().position(|k| k.as_bytes() == name) else {
+        let Some(k) = key_index(name) else {
             return Err(format!("unknown field `{}`", String::from_utf8_lossy(name)));
         };
         seen |= 1 << k;

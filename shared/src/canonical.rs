@@ -6,8 +6,11 @@
 //! `\f`, `\n`, `\r`, `\t`, and `\u00xx` in lowercase hex for other control
 //! characters), everything else as raw UTF-8; numbers as ECMAScript's
 //! `Number.prototype.toString` writes the IEEE 754 double (ryu-js does that).
-//! Integers outside ±(2^53 − 1) are refused rather than silently rounded, as
-//! other JCS implementations (Python's `rfc8785`) refuse them too.
+//! Numbers are IEEE 754 doubles (I-JSON): an integer beyond ±(2^53 − 1) is
+//! written as the double that holds it exactly (`1e16` read back as an
+//! integer stays `10000000000000000`), and one that no double holds exactly
+//! (`9007199254740993`) is refused rather than silently changed. (serde_json
+//! reads integers beyond the u64/i64 range as the nearest double.)
 //!
 //! The validator, [`check`], accepts exactly the bytes the writer produces for
 //! some value, in one pass and without building the value. The ledger writes
@@ -66,16 +69,15 @@ fn write_at(value: &Value, out: &mut Vec<u8>, path: &mut String) -> Result<(), W
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                if u > MAX_SAFE_INTEGER {
+            let int = n.as_u64().map(i128::from).or(n.as_i64().map(i128::from));
+            if let Some(i) = int {
+                if i.unsigned_abs() <= u128::from(MAX_SAFE_INTEGER) {
+                    out.extend_from_slice(i.to_string().as_bytes());
+                } else if let Some(text) = big_integer(i) {
+                    out.extend_from_slice(text.as_bytes());
+                } else {
                     return Err(unsafe_integer(path, &n.to_string()));
                 }
-                out.extend_from_slice(u.to_string().as_bytes());
-            } else if let Some(i) = n.as_i64() {
-                if i.unsigned_abs() > MAX_SAFE_INTEGER {
-                    return Err(unsafe_integer(path, &n.to_string()));
-                }
-                out.extend_from_slice(i.to_string().as_bytes());
             } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
                 let mut buf = ryu_js::Buffer::new();
                 out.extend_from_slice(buf.format_finite(f).as_bytes());
@@ -124,6 +126,16 @@ fn write_at(value: &Value, out: &mut Vec<u8>, path: &mut String) -> Result<(), W
     Ok(())
 }
 
+/// The canonical text of an integer beyond ±(2^53 − 1), when it stands for a
+/// double: one that holds it exactly (2^60 → `1152921504606847000`), or whose
+/// canonical text it already is (`1152921504606847000` itself).
+fn big_integer(i: i128) -> Option<String> {
+    let f = i as f64;
+    let text = ryu_js::Buffer::new().format_finite(f).to_string();
+    let exact = f as i128 == i && f.abs() < 1.8e19;
+    (exact || text == i.to_string()).then_some(text)
+}
+
 fn shown(path: &str) -> String {
     if path.is_empty() {
         "(top)".into()
@@ -136,7 +148,7 @@ fn unsafe_integer(path: &str, n: &str) -> WriteError {
     WriteError {
         path: shown(path),
         what: format!(
-            "integer {n} is outside ±(2^53 − 1), the range JSON carries exactly; write it as a string"
+            "integer {n} has no exact IEEE 754 double form, so JSON cannot carry it exactly; write it as a string"
         ),
     }
 }
@@ -225,6 +237,19 @@ pub fn check_object(bytes: &[u8]) -> Result<Vec<Member>, NotCanonical> {
     s.end()?;
     Ok(members)
 }
+
+/// Bytes a canonical string holds as they are: not a quote, backslash or control character.
+const PLAIN: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = false;
+        c += 1;
+    }
+    t[b'"' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+};
 
 struct Scanner<'a> {
     b: &'a [u8],
@@ -382,6 +407,10 @@ impl<'a> Scanner<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
+            // Skip plain bytes in a tight loop; only quotes, backslashes and
+            // control characters need a closer look.
+            let rest = &self.b[self.i..];
+            self.i += rest.iter().position(|&c| !PLAIN[c as usize]).unwrap_or(rest.len());
             let Some(c) = self.peek() else {
                 return self.fail("unterminated string");
             };
@@ -566,9 +595,17 @@ mod tests {
 
     #[test]
     fn refuses_integers_it_cannot_carry() {
-        let e = to_vec(&json!({"payload": {"n": [9007199254740992_u64]}})).unwrap_err();
+        let e = to_vec(&json!({"payload": {"n": [9007199254740993_u64]}})).unwrap_err();
         assert_eq!(e.path, "payload.n[0]");
-        assert!(to_vec(&json!(-9007199254740992_i64)).is_err());
+        assert!(to_vec(&json!(-9007199254740993_i64)).is_err());
+        assert!(to_vec(&json!(u64::MAX)).is_err());
+        // Integers a double holds exactly are written as that double.
+        assert_eq!(to_vec(&json!(9007199254740992_u64)).unwrap(), b"9007199254740992");
+        assert_eq!(to_vec(&json!(10000000000000000_u64)).unwrap(), b"10000000000000000");
+        // ECMAScript's shortest form, and that form read back as an integer.
+        assert_eq!(to_vec(&json!(1_u64 << 60)).unwrap(), b"1152921504606847000");
+        assert_eq!(to_vec(&json!(1152921504606847000_u64)).unwrap(), b"1152921504606847000");
+        assert_eq!(to_vec(&json!(-(1_i64 << 62))).unwrap(), b"-4611686018427388000");
     }
 
     #[test]

@@ -1,0 +1,39 @@
+# muster: the two commands a newcomer runs are `make demo` and `make test`.
+CARGO   ?= cargo
+PYENV   := target/pyenv
+
+# End-to-end tests find the binaries and the test Python through these.
+export MUSTER_BIN_DIR := $(CURDIR)/target/debug
+export MUSTER_PYTHON  := $(CURDIR)/$(PYENV)/bin/python3
+
+.PHONY: all build test lint bench demo pydeps clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --locked
+
+# Python packages the tests use as independent references (rfc8785), from PyPI.
+$(PYENV)/.installed: tests/py/requirements.txt
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check -r tests/py/requirements.txt
+	touch $@
+
+pydeps: $(PYENV)/.installed
+
+test: build pydeps
+	$(CARGO) test --workspace --locked
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+bench:
+	$(CARGO) build --release --workspace --locked
+	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/ledger.sh
+
+demo: build
+	bash examples/demo.sh
+
+clean:
+	$(CARGO) clean
