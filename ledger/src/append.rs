@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What `append` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AppendReport {
     /// Always `muster.append/v1`.
     pub schema: &'static str,
@@ -165,10 +165,11 @@ pub fn draft(input: &EventInput, now: jiff::Timestamp) -> Result<Map<String, Val
 pub fn append(path: &Path, inputs: &[EventInput], now: jiff::Timestamp) -> Result<AppendReport> {
     let mut drafts = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        let d = draft(input, now)?;
-        canonical::to_vec(&Value::Object(d.clone()))
-            .map_err(|e| anyhow!("event {}: {e}", i + 1))?;
-        drafts.push(d);
+        let d = Value::Object(draft(input, now)?);
+        canonical::to_vec(&d).map_err(|e| anyhow!("event {}: {e}", i + 1))?;
+        if let Value::Object(d) = d {
+            drafts.push(d);
+        }
     }
     let mut ledger = Locked::open(path)?;
     let head = ledger.head()?;

@@ -88,6 +88,30 @@ pub fn parse_hex(s: &[u8]) -> Option<Hash> {
     (bad & 0xf0 == 0).then_some(out)
 }
 
+/// Whether a JSON value is a string `"YYYY-MM-DDTHH:MM:SS.mmmZ"` naming a real
+/// time (the form append writes).
+fn is_utc_millis(v: &[u8]) -> bool {
+    const SHAPE: &[u8; 26] = b"\"dddd-dd-ddTdd:dd:dd.dddZ\"";
+    v.len() == SHAPE.len()
+        && v.iter().zip(SHAPE).all(|(&c, &s)| if s == b'd' { c.is_ascii_digit() } else { c == s })
+        && {
+            let n = |a: usize, b: usize| v[a..b].iter().fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'));
+            let (year, month, day) = (n(1, 5), n(6, 8), n(9, 11));
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            let days = match month {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            (1..=12).contains(&month)
+                && (1..=days).contains(&day)
+                && n(12, 14) < 24
+                && n(15, 17) < 60
+                && n(18, 20) < 60
+        }
+}
+
 /// The index in [`KEYS`] of a member name.
 fn key_index(name: &[u8]) -> Option<usize> {
     Some(match name {
@@ -166,7 +190,12 @@ pub fn check_line(line: &[u8]) -> Result<Link, String> {
                     prev = Some(h);
                 }
             }
-            "ts_utc" | "run_id" | "event_type" => {
+            "ts_utc" => {
+                if !is_utc_millis(value) {
+                    return Err("ts_utc: expected RFC 3339 UTC with milliseconds, like \"2026-11-21T08:00:00.000Z\"".into());
+                }
+            }
+            "run_id" | "event_type" => {
                 if value.first() != Some(&b'"') {
                     return Err(format!("{key}: expected a string"));
                 }
@@ -293,5 +322,10 @@ mod tests {
         assert!(e(s.replace("\"seq\":1", "\"seq\":-1")).starts_with("seq:"));
         assert!(e(s.replace("\"prev_hash\":\"0", "\"prev_hash\":\"A")).starts_with("prev_hash:"));
         assert!(e(s[..s.len() - 1].to_string()).starts_with("not JSON"));
+        assert!(e(s.replace("08:00:00.000Z", "08:00:00Z")).starts_with("ts_utc:"));
+        assert!(e(s.replace("2026-11-21T", "2026-13-21T")).starts_with("ts_utc:"));
+        assert!(e(s.replace("2026-11-21T", "2026-02-29T")).starts_with("ts_utc:"));
+        assert!(e(s.replace("T08:00:00", "T24:00:00")).starts_with("ts_utc:"));
+        assert!(e(s.replace("08:00:00.000Z", "08:00:00.000+00:00")).starts_with("ts_utc:"));
     }
 }

@@ -147,8 +147,21 @@ fn require_existing(path: &Path) -> Result<()> {
 pub fn run(args: Args) -> Result<Outcome> {
     if args.schema {
         let doc = serde_json::json!({
-            "reads": {"muster.event/v1 (append input)": json_schema::<EventInput>()},
-            "writes": {"muster.event/v1": json_schema::<Event>(), "muster.state/v1": json_schema::<State>()},
+            "reads": {
+                "muster.event/v1 (append input)": json_schema::<EventInput>(),
+                "muster.event/v1 (ledger line)": json_schema::<Event>(),
+            },
+            "writes": {
+                "muster.append/v1": json_schema::<append::AppendReport>(),
+                "muster.verify/v1": json_schema::<verify::VerifyReport>(),
+                "muster.event-list/v1": json_schema::<render::EventList<'static, 'static>>(),
+                "muster.event/v1": json_schema::<Event>(),
+                "muster.state/v1": json_schema::<State>(),
+                "muster.runs/v1": json_schema::<runs::RunsDoc>(),
+                "muster.ledger-head/v1": json_schema::<HeadDoc>(),
+                "muster.merge/v1": json_schema::<merge::MergeReport>(),
+                "muster.repair/v1": json_schema::<repair::RepairReport>(),
+            },
         });
         return Ok(Outcome::new(Status::Pass, to_json(&doc, args.compact)));
     }
@@ -193,9 +206,9 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(out)
         }
         Command::List { filter, format } => {
+            let filter = filter.to_filter()?;
             require_existing(&path)?;
             let events = store::read_events(&path)?;
-            let filter = filter.to_filter()?;
             let picked = render::select(&events, &filter);
             Ok(Outcome::new(
                 Status::Pass,
@@ -265,7 +278,7 @@ pub fn run(args: Args) -> Result<Outcome> {
 }
 
 /// What `head` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct HeadDoc {
     /// Always `muster.ledger-head/v1`.
     pub schema: &'static str,

@@ -95,7 +95,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// What merge did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MergeReport {
     /// Always `muster.merge/v1`.
     pub schema: &'static str,
@@ -112,7 +112,7 @@ pub struct MergeReport {
 }
 
 /// One source of a merge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SourceReport {
     /// The path as given.
     pub path: String,

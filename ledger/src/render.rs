@@ -190,10 +190,13 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
     }
 }
 
-#[derive(Serialize)]
-struct EventList<'a, 'e> {
-    schema: &'static str,
-    events: &'a [&'e Event],
+/// `muster.event-list/v1`: what `list --format json` writes.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EventList<'a, 'e> {
+    /// Always `muster.event-list/v1`.
+    pub schema: &'static str,
+    /// The events, in rendering order.
+    pub events: &'a [&'e Event],
 }
 
 fn json(events: &[&Event], compact: bool) -> Vec<u8> {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// What repair did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RepairReport {
     /// Always `muster.repair/v1`.
     pub schema: &'static str,

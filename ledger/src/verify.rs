@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::ops::Range;
 
 /// What verify found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VerifyReport {
     /// Always `muster.verify/v1`.
     pub schema: &'static str,
@@ -32,7 +32,7 @@ pub struct VerifyReport {
 }
 
 /// The first thing wrong, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// 1-based line number (0 when the problem is the ledger as a whole).
     pub line: u64,

@@ -50,7 +50,7 @@ pub struct Event {
     /// Who or what did it.
     #[serde(default)]
     pub actor: Option<String>,
-    /// Details, an object; its fields depend on `event_type` (docs/ledger.md).
+    /// Details, an object; its fields depend on `event_type` (docs/ledger-events.md).
     pub payload: Value,
     /// Appending the same key with the same content again adds nothing.
     #[serde(default)]

@@ -32,7 +32,7 @@ pub struct State {
     pub kill_switch: KillSwitch,
     /// Questions workers raised, in ledger order.
     pub escalations: Vec<Escalation>,
-    /// Events of the run that were read.
+    /// Events folded: the run's, plus kill-switch events of any run.
     pub events: u64,
     /// Events of a type replay does not know, skipped.
     pub unknown_events: u64,
