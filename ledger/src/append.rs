@@ -67,6 +67,9 @@ pub fn parse_inputs(bytes: &[u8], source: &str) -> Result<Vec<EventInput>> {
         let input: EventInput = serde_path_to_error::deserialize(value)
             .map_err(|e| anyhow!("{at}: {}: {}", e.path(), e.inner()))?;
         check_input(&input).map_err(|e| anyhow!("{at}: {e:#}"))?;
+        if let Some(p) = &input.payload {
+            canonical::to_vec(p).map_err(|e| anyhow!("{at}: payload.{e}"))?;
+        }
         out.push(input);
     }
     if out.is_empty() {
@@ -169,6 +172,27 @@ pub fn append(path: &Path, inputs: &[EventInput], now: jiff::Timestamp) -> Resul
         canonical::to_vec(&d).map_err(|e| anyhow!("event {}: {e}", i + 1))?;
         if let Value::Object(d) = d {
             drafts.push(d);
+        }
+    }
+    // Conflicts inside the batch do not depend on the ledger: refuse them
+    // before the file is opened (or created).
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if let Some(key) = input.idempotency_key.as_deref() {
+            match first.get(key) {
+                Some(&j) if !same_input(&inputs[j], input) => {
+                    return Err(Blocked(format!(
+                        "event {}: idempotency key {key:?} is also on event {} with other content; nothing was appended",
+                        i + 1,
+                        j + 1
+                    ))
+                    .into())
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, i);
+                }
+            }
         }
     }
     let mut ledger = Locked::open(path)?;

@@ -93,9 +93,19 @@ pub fn parse_hex(s: &[u8]) -> Option<Hash> {
 fn is_utc_millis(v: &[u8]) -> bool {
     const SHAPE: &[u8; 26] = b"\"dddd-dd-ddTdd:dd:dd.dddZ\"";
     v.len() == SHAPE.len()
-        && v.iter().zip(SHAPE).all(|(&c, &s)| if s == b'd' { c.is_ascii_digit() } else { c == s })
+        && v.iter().zip(SHAPE).all(|(&c, &s)| {
+            if s == b'd' {
+                c.is_ascii_digit()
+            } else {
+                c == s
+            }
+        })
         && {
-            let n = |a: usize, b: usize| v[a..b].iter().fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'));
+            let n = |a: usize, b: usize| {
+                v[a..b]
+                    .iter()
+                    .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'))
+            };
             let (year, month, day) = (n(1, 5), n(6, 8), n(9, 11));
             let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
             let days = match month {

@@ -10,6 +10,20 @@ use muster_shared::{config, time, Status, Usage};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+const EX_APPEND: &str = r#"echo '{"run_id":"r1","event_type":"task.finished","task_id":"T1"}' | muster-ledger append
+  muster-ledger --ledger ci.jsonl append -i events.jsonl"#;
+const EX_VERIFY: &str = r#"muster-ledger verify
+  muster-ledger verify --expect-size 42 --expect-head "$(muster-ledger head | jq -r .head)""#;
+const EX_LIST: &str = r#"muster-ledger list --run-id r1 --type task.finished --format md
+  muster-ledger list --since 2026-11-21T00:00:00Z --format csv > events.csv"#;
+const EX_SHOW: &str = r#"muster-ledger show 7"#;
+const EX_REPLAY: &str = r#"muster-ledger replay --run-id r1 | jq .tasks"#;
+const EX_RUNS: &str = r#"muster-ledger runs --format md"#;
+const EX_BOARD: &str = r#"muster-ledger board > BOARD.md"#;
+const EX_HEAD: &str = r#"muster-ledger head --compact"#;
+const EX_MERGE: &str =
+    r#"muster-ledger --ledger all.jsonl merge job1/ledger.jsonl job2/ledger.jsonl"#;
+const EX_REPAIR: &str = r#"muster-ledger verify || muster-ledger repair --truncate-torn"#;
 const EXAMPLES: &str = "\
 EXAMPLES:
   # record a decision, then check the whole chain
@@ -32,16 +46,31 @@ EXAMPLES:
     arg_required_else_help = true)]
 pub struct Args {
     /// The ledger file.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub ledger: Option<PathBuf>,
     /// Config file (default: muster.json at the repo root).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
     /// Write JSON on one line.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub compact: bool,
     /// The time to stamp events with (RFC 3339); default SOURCE_DATE_EPOCH, else the clock.
-    #[arg(long, global = true, value_name = "TIME")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TIME",
+        help_heading = "Global options"
+    )]
     pub now: Option<String>,
     /// Print the JSON Schemas of what this tool reads and writes, and exit.
     #[arg(long)]
@@ -54,21 +83,24 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Append events: one JSON object, or JSON Lines, without seq/prev_hash/hash.
+    #[command(after_help = sub_help(EX_APPEND))]
     Append {
         /// Read events from FILE (`-` is stdin).
         #[arg(short, long, value_name = "FILE", default_value = "-")]
         input: String,
     },
     /// Check every hash, link and seq; exit 2 naming the first bad line.
+    #[command(after_help = sub_help(EX_VERIFY))]
     Verify {
         /// The last event's hash must be this.
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = parse_hash)]
         expect_head: Option<String>,
         /// The ledger must hold exactly N events.
         #[arg(long, value_name = "N")]
         expect_size: Option<u64>,
     },
     /// List events, sorted by ts_utc, then event_type, then seq.
+    #[command(after_help = sub_help(EX_LIST))]
     List {
         #[command(flatten)]
         filter: render::FilterArgs,
@@ -77,38 +109,59 @@ pub enum Command {
         format: render::Format,
     },
     /// Show the event with sequence number SEQ.
+    #[command(after_help = sub_help(EX_SHOW))]
     Show {
         /// The event's seq.
         seq: u64,
     },
     /// Fold one run's events into its state (muster.state/v1).
+    #[command(after_help = sub_help(EX_REPLAY))]
     Replay {
         /// The run.
         #[arg(long, value_name = "ID")]
         run_id: String,
     },
     /// One row per run: status, tasks, coverage, gates.
+    #[command(after_help = sub_help(EX_RUNS))]
     Runs {
         /// Output format.
         #[arg(long, value_enum, default_value_t = runs::RunsFormat::Json)]
         format: runs::RunsFormat,
     },
     /// The runs as a Markdown leader board.
+    #[command(after_help = sub_help(EX_BOARD))]
     Board,
     /// The last event's seq and hash (for --expect-size/--expect-head later).
+    #[command(after_help = sub_help(EX_HEAD))]
     Head,
     /// Append the events of other ledgers (from parallel jobs), each once, keeping its origin.
+    #[command(after_help = sub_help(EX_MERGE))]
     Merge {
         /// Source ledgers.
         #[arg(required = true, value_name = "LEDGER")]
         sources: Vec<PathBuf>,
     },
     /// Repair a ledger.
+    #[command(after_help = sub_help(EX_REPAIR))]
     Repair {
         /// Cut a torn last line (an append cut short); nothing else is ever removed.
         #[arg(long)]
         truncate_torn: bool,
     },
+}
+
+/// The EXAMPLES and EXIT STATUS under a subcommand's help.
+fn sub_help(example: &str) -> String {
+    format!("EXAMPLES:\n  {example}\n\n{EXIT_STATUS}")
+}
+
+/// A `--expect-head` value: 64 lowercase hex digits.
+fn parse_hash(s: &str) -> Result<String, String> {
+    if crate::chain::parse_hex(s.as_bytes()).is_some() {
+        Ok(s.to_string())
+    } else {
+        Err("expected 64 lowercase hex digits, as `muster-ledger head` prints".into())
+    }
 }
 
 /// The `ledger` section of muster.json.
@@ -143,6 +196,14 @@ fn require_existing(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The time to stamp events with; a bad `--now` is a usage error.
+fn now(args: &Args) -> Result<jiff::Timestamp> {
+    if let Some(flag) = &args.now {
+        return time::parse_rfc3339(flag).map_err(|e| Usage(format!("--now: {e:#}")).into());
+    }
+    time::now(None)
+}
+
 /// Runs the tool.
 pub fn run(args: Args) -> Result<Outcome> {
     if args.schema {
@@ -175,7 +236,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         Command::Append { input } => {
             let input = muster_shared::io::read_input(input)?;
             let events = append::parse_inputs(&input.bytes, &input.name)?;
-            let now = time::now(args.now.as_deref())?;
+            let now = now(&args)?;
             if default {
                 if let Some(dir) = path.parent() {
                     config::ensure_state_dir(dir)?;
@@ -230,6 +291,12 @@ pub fn run(args: Args) -> Result<Outcome> {
         Command::Replay { run_id } => {
             require_existing(&path)?;
             let events = store::read_events(&path)?;
+            if !events.iter().any(|e| e.run_id == *run_id) {
+                bail!(
+                    "no events of run {run_id:?} in {} (`muster-ledger runs` lists the runs)",
+                    path.display()
+                );
+            }
             let state = replay::replay(&events, run_id);
             Ok(Outcome::new(Status::Pass, to_json(&state, compact)))
         }
@@ -260,7 +327,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(Outcome::new(Status::Pass, json(&doc)))
         }
         Command::Merge { sources } => {
-            let now = time::now(args.now.as_deref())?;
+            let now = now(&args)?;
             let report = merge::merge(&path, sources, now)?;
             Ok(Outcome::new(Status::Pass, json(&report)))
         }

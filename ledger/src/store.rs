@@ -122,19 +122,21 @@ pub fn read_tail(f: &mut File) -> std::io::Result<Tail> {
     }
 }
 
-/// Reads every event, in file order. A torn last line or a line that is not an
-/// event is damage: BLOCKED, naming the line (run `verify` for the whole story).
+/// Reads every event, in file order, after verifying the whole chain: any
+/// damage (a torn last line included) is BLOCKED, naming the line, so no
+/// command ever shows a tampered event.
 pub fn read_events(path: &Path) -> Result<Vec<Event>> {
     let bytes = read_all(path)?;
-    let lines = split_lines(&bytes);
-    if lines.torn.is_some() {
+    let name = path.display().to_string();
+    let report = crate::verify::verify_bytes(&name, &bytes, &crate::verify::Expect::default());
+    if let Some(p) = report.problem {
         return Err(Blocked(format!(
-            "{}: line {}: torn last line (no newline); run `muster-ledger repair --truncate-torn`",
-            path.display(),
-            lines.whole.len() + 1
+            "{name}: line {}: {}; see `muster-ledger verify`",
+            p.line, p.what
         ))
         .into());
     }
+    let lines = split_lines(&bytes);
     let mut events = Vec::with_capacity(lines.whole.len());
     for (i, r) in lines.whole.iter().enumerate() {
         let ev: Event = serde_json::from_slice(&bytes[r.clone()]).map_err(|e| {

@@ -410,7 +410,10 @@ impl<'a> Scanner<'a> {
             // Skip plain bytes in a tight loop; only quotes, backslashes and
             // control characters need a closer look.
             let rest = &self.b[self.i..];
-            self.i += rest.iter().position(|&c| !PLAIN[c as usize]).unwrap_or(rest.len());
+            self.i += rest
+                .iter()
+                .position(|&c| !PLAIN[c as usize])
+                .unwrap_or(rest.len());
             let Some(c) = self.peek() else {
                 return self.fail("unterminated string");
             };
@@ -600,12 +603,24 @@ mod tests {
         assert!(to_vec(&json!(-9007199254740993_i64)).is_err());
         assert!(to_vec(&json!(u64::MAX)).is_err());
         // Integers a double holds exactly are written as that double.
-        assert_eq!(to_vec(&json!(9007199254740992_u64)).unwrap(), b"9007199254740992");
-        assert_eq!(to_vec(&json!(10000000000000000_u64)).unwrap(), b"10000000000000000");
+        assert_eq!(
+            to_vec(&json!(9007199254740992_u64)).unwrap(),
+            b"9007199254740992"
+        );
+        assert_eq!(
+            to_vec(&json!(10000000000000000_u64)).unwrap(),
+            b"10000000000000000"
+        );
         // ECMAScript's shortest form, and that form read back as an integer.
         assert_eq!(to_vec(&json!(1_u64 << 60)).unwrap(), b"1152921504606847000");
-        assert_eq!(to_vec(&json!(1152921504606847000_u64)).unwrap(), b"1152921504606847000");
-        assert_eq!(to_vec(&json!(-(1_i64 << 62))).unwrap(), b"-4611686018427388000");
+        assert_eq!(
+            to_vec(&json!(1152921504606847000_u64)).unwrap(),
+            b"1152921504606847000"
+        );
+        assert_eq!(
+            to_vec(&json!(-(1_i64 << 62))).unwrap(),
+            b"-4611686018427388000"
+        );
     }
 
     #[test]

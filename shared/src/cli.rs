@@ -64,13 +64,16 @@ pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome
         Ok(args) => args,
         Err(e) => {
             use clap::error::ErrorKind as K;
-            let code = match e.kind() {
-                K::DisplayHelp | K::DisplayVersion => EXIT_PASS,
-                K::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_USAGE,
-                _ => EXIT_USAGE,
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::from(EXIT_PASS);
+            }
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "muster-{tool}: error: {}",
+                usage_line(&e)
+            );
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let prog = format!("muster-{tool}");
@@ -87,10 +90,32 @@ pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome
             ExitCode::from(outcome.exit_code())
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr().lock(), "{prog}: error: {}", one_line(&e));
-            ExitCode::from(exit_code_of(&e))
+            let code = exit_code_of(&e);
+            let word = if code == crate::error::EXIT_BLOCKED {
+                "blocked"
+            } else {
+                "error"
+            };
+            let _ = writeln!(std::io::stderr().lock(), "{prog}: {word}: {}", one_line(&e));
+            ExitCode::from(code)
         }
     }
+}
+
+/// A clap error on one line: its first line without clap's `error: `, and a
+/// pointer to `--help`.
+fn usage_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("bad arguments")
+        .trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a subcommand is required; see --help".into();
+    }
+    format!("{first}; see --help")
 }
 
 /// An error and its causes on one line, joined by `: `.
