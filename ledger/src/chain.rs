@@ -124,20 +124,22 @@ fn is_utc_millis(v: &[u8]) -> bool {
 
 /// The index in [`KEYS`] of a member name.
 fn key_index(name: &[u8]) -> Option<usize> {
-    Some(match name {
-        b"actor" => 0,
-        b"event_type" => 1,
-        b"hash" => 2,
-        b"idempotency_key" => 3,
-        b"origin" => 4,
-        b"payload" => 5,
-        b"prev_hash" => 6,
-        b"run_id" => 7,
-        b"seq" => 8,
-        b"task_id" => 9,
-        b"ts_utc" => 10,
+    // Length and first byte pick the one candidate; then compare it.
+    let k = match (name.len(), name.first()) {
+        (5, Some(b'a')) => 0,
+        (10, Some(b'e')) => 1,
+        (4, Some(b'h')) => 2,
+        (15, Some(b'i')) => 3,
+        (6, Some(b'o')) => 4,
+        (7, Some(b'p')) => 5,
+        (9, Some(b'p')) => 6,
+        (6, Some(b'r')) => 7,
+        (3, Some(b's')) => 8,
+        (7, Some(b't')) => 9,
+        (6, Some(b't')) => 10,
         _ => return None,
-    })
+    };
+    name.iter().eq(KEYS[k].as_bytes().iter()).then_some(k)
 }
 
 /// The fields of a line that link it into the chain.
@@ -154,8 +156,18 @@ pub struct Link {
 /// Checks one line (without its newline): canonical form, the event's fields
 /// and their types, and that `hash` is the hash of the rest. Says what is wrong.
 pub fn check_line(line: &[u8]) -> Result<Link, String> {
-    let members = match canonical::check_object(line) {
-        Ok(m) => m,
+    // Members by their index in KEYS; found without allocating.
+    let mut slots: [Option<Member>; 11] = Default::default();
+    let mut unknown = None;
+    let scanned =
+        canonical::check_object_members(line, |m| match key_index(&line[m.name.clone()]) {
+            Some(k) => slots[k] = Some(m),
+            None => {
+                unknown.get_or_insert(m.name);
+            }
+        });
+    match scanned {
+        Ok(()) => {}
         Err(e) => {
             return Err(
                 match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
@@ -165,21 +177,24 @@ pub fn check_line(line: &[u8]) -> Result<Link, String> {
             )
         }
     };
+    if let Some(name) = unknown {
+        return Err(format!(
+            "unknown field `{}`",
+            String::from_utf8_lossy(&line[name])
+        ));
+    }
     let mut seq = None;
     let mut prev = None;
     let mut hash = None;
     let mut hash_member: Option<&Member> = None;
     let mut seen = 0usize;
-    for m in &members {
-        let name = &line[m.name.clone()];
+    for (k, m) in slots.iter().enumerate() {
+        let Some(m) = m else { continue };
         let value = &line[m.value.clone()];
-        let Some(k) = key_index(name) else {
-            return Err(format!("unknown field `{}`", String::from_utf8_lossy(name)));
-        };
         seen |= 1 << k;
         let key = KEYS[k];
-        match key {
-            "seq" => {
+        match k {
+            8 => {
                 seq = Some(
                     std::str::from_utf8(value)
                         .ok()
@@ -187,35 +202,35 @@ pub fn check_line(line: &[u8]) -> Result<Link, String> {
                         .ok_or("seq: expected a whole number")?,
                 )
             }
-            "hash" | "prev_hash" => {
+            2 | 6 => {
                 let h = value
                     .strip_prefix(b"\"")
                     .and_then(|v| v.strip_suffix(b"\""))
                     .and_then(parse_hex)
                     .ok_or_else(|| format!("{key}: expected 64 lowercase hex digits"))?;
-                if key == "hash" {
+                if k == 2 {
                     hash = Some(h);
                     hash_member = Some(m);
                 } else {
                     prev = Some(h);
                 }
             }
-            "ts_utc" => {
+            10 => {
                 if !is_utc_millis(value) {
                     return Err("ts_utc: expected RFC 3339 UTC with milliseconds, like \"2026-11-21T08:00:00.000Z\"".into());
                 }
             }
-            "run_id" | "event_type" => {
+            1 | 7 => {
                 if value.first() != Some(&b'"') {
                     return Err(format!("{key}: expected a string"));
                 }
             }
-            "task_id" | "actor" | "idempotency_key" => {
+            0 | 3 | 9 => {
                 if value.first() != Some(&b'"') && value != b"null" {
                     return Err(format!("{key}: expected a string or null"));
                 }
             }
-            "payload" => {
+            5 => {
                 if value.first() != Some(&b'{') {
                     return Err("payload: expected an object".into());
                 }

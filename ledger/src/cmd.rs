@@ -250,12 +250,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             expect_size,
         } => {
             require_existing(&path)?;
-            let bytes = store::read_all(&path)?;
             let expect = verify::Expect {
                 head: expect_head.clone(),
                 size: *expect_size,
             };
-            let report = verify::verify_bytes(&path.display().to_string(), &bytes, &expect);
+            let report = verify::verify_file(&path, &expect)?;
             let mut out = Outcome::new(report.status, json(&report));
             if let Some(p) = &report.problem {
                 out = out.note(if p.line > 0 {

@@ -1,16 +1,20 @@
 //! `muster-ledger verify`: every line's hash, every link, every seq, the torn
 //! tail, and optionally the expected head and size. Names the first bad line.
 //!
-//! Lines carry their own `prev_hash`, so they are checked in parallel (one
-//! chunk of lines per core, each also checking the links inside it); the links
-//! between chunks are checked after. The cost is one validator pass and one
-//! sha256 pass over the bytes.
+//! Lines carry their own `prev_hash`, so they are checked in parallel: the
+//! file is cut at newlines into one byte range per core; each thread checks
+//! its lines and the links inside its range, reading it in blocks into one
+//! reused buffer (constant memory, whatever the ledger's size); the first line
+//! of each range is then checked against what came before. The cost is one
+//! canonical-form validator pass and one sha256 pass over the bytes.
 
-use crate::chain::{self, Hash, ZERO_HASH};
-use crate::store;
+use crate::chain::{self, Link, ZERO_HASH};
+use anyhow::{Context, Result};
 use muster_shared::Status;
 use serde::Serialize;
-use std::ops::Range;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 /// What verify found.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -49,51 +53,69 @@ pub struct Expect {
     pub size: Option<u64>,
 }
 
+/// What one thread found in its range of whole lines.
+#[derive(Default)]
 struct Chunk {
-    first_prev: Option<Hash>,
-    last: Option<Hash>,
+    /// The first line's link, when it checked out.
+    first: Option<Link>,
+    /// The last line that checked out.
+    last: Option<Link>,
+    /// Lines in the range (all of them, also past a problem).
+    lines: usize,
+    /// Lines that checked out before the first problem.
     verified: usize,
-    problem: Option<Problem>,
+    /// The first problem: 0-based line index in the range, and what (empty
+    /// for a broken link, which the caller words).
+    problem: Option<(usize, String)>,
 }
 
-fn check_chunk(bytes: &[u8], lines: &[Range<usize>], first_index: usize) -> Chunk {
-    let mut c = Chunk {
-        first_prev: None,
-        last: None,
-        verified: 0,
-        problem: None,
-    };
-    for (k, r) in lines.iter().enumerate() {
-        let n = (first_index + k + 1) as u64;
-        let link = match chain::check_line(&bytes[r.clone()]) {
-            Ok(l) => l,
-            Err(what) => {
-                c.problem = Some(Problem { line: n, what });
-                return c;
-            }
-        };
-        if link.seq != n {
-            c.problem = Some(Problem {
-                line: n,
-                what: format!(
-                    "seq is {}, expected {n} (a line was deleted, duplicated or moved)",
-                    link.seq
-                ),
-            });
-            return c;
+impl Chunk {
+    /// Checks whole lines (each ending in a newline) that follow the ones
+    /// fed before: each line on its own, and the seq and link to the one
+    /// before it. After a problem, lines are only counted.
+    fn feed(&mut self, bytes: &[u8]) {
+        if self.problem.is_some() {
+            self.lines += memchr::memchr_iter(b'\n', bytes).count();
+            return;
         }
-        match c.last {
-            None => c.first_prev = Some(link.prev),
-            Some(prev) if prev != link.prev => {
-                c.problem = Some(link_problem(n));
-                return c;
+        let mut start = 0;
+        let mut newlines = memchr::memchr_iter(b'\n', bytes);
+        for nl in newlines.by_ref() {
+            let i = self.lines;
+            self.lines += 1;
+            let line = &bytes[start..nl];
+            start = nl + 1;
+            let link = match chain::check_line(line) {
+                Ok(l) => l,
+                Err(what) => {
+                    self.problem = Some((i, what));
+                    break;
+                }
+            };
+            if let Some(p) = self.last {
+                let want = p.seq.wrapping_add(1);
+                if link.seq != want {
+                    self.problem = Some((
+                        i,
+                        format!(
+                            "seq is {}, expected {want} (a line was deleted, duplicated or moved)",
+                            link.seq
+                        ),
+                    ));
+                    break;
+                }
+                if link.prev != p.hash {
+                    self.problem = Some((i, String::new()));
+                    break;
+                }
+            } else {
+                self.first = Some(link);
             }
-            Some(_) => {}
+            self.last = Some(link);
+            self.verified += 1;
         }
-        c.last = Some(link.hash);
-        c.verified += 1;
+        self.lines += newlines.count();
     }
-    c
 }
 
 fn link_problem(n: u64) -> Problem {
@@ -111,67 +133,215 @@ fn link_problem(n: u64) -> Problem {
     }
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .clamp(1, 16)
+}
+
 /// Verifies a ledger held in memory.
 pub fn verify_bytes(name: &str, bytes: &[u8], expect: &Expect) -> VerifyReport {
-    let lines = store::split_lines(bytes);
-    let n = lines.whole.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .clamp(1, 16);
-    let per = n.div_ceil(threads).max(4096);
-    let chunks: Vec<Chunk> = std::thread::scope(|s| {
-        let handles: Vec<_> = lines
-            .whole
-            .chunks(per)
-            .enumerate()
-            .map(|(i, part)| s.spawn(move || check_chunk(bytes, part, i * per)))
+    let threads = if bytes.len() < (1 << 20) { 1 } else { cores() };
+    verify_with_threads(name, bytes, expect, threads)
+}
+
+/// [`verify_bytes`] with the number of threads given.
+fn verify_with_threads(name: &str, bytes: &[u8], expect: &Expect, threads: usize) -> VerifyReport {
+    let whole = memchr::memrchr(b'\n', bytes).map_or(0, |p| p + 1);
+    let body = &bytes[..whole];
+    let mut bounds = vec![0usize];
+    for k in 1..threads.max(1) {
+        let from = (body.len() * k / threads).max(bounds[k - 1]);
+        bounds.push(memchr::memchr(b'\n', &body[from..]).map_or(body.len(), |q| from + q + 1));
+    }
+    bounds.push(body.len());
+    let chunks = in_parallel(&bounds, |from, to| {
+        let mut c = Chunk::default();
+        c.feed(&body[from..to]);
+        Ok(c)
+    })
+    .unwrap_or_else(|e| {
+        // Only a panicking thread gets here: fail closed.
+        vec![Chunk {
+            problem: Some((0, format!("internal error: {e}"))),
+            ..Chunk::default()
+        }]
+    });
+    combine(
+        name,
+        chunks,
+        bytes.len() - whole,
+        bytes.len() as u64,
+        expect,
+    )
+}
+
+/// Verifies the ledger file at `path` under a shared lock, reading it in
+/// blocks (memory stays a few MB at any size).
+pub fn verify_file(path: &Path, expect: &Expect) -> Result<VerifyReport> {
+    verify_file_with(path, expect, None, BLOCK)
+}
+
+/// [`verify_file`] with the threads (default: one per core for files over
+/// 8 MB) and the block size given.
+fn verify_file_with(
+    path: &Path,
+    expect: &Expect,
+    threads: Option<usize>,
+    block: usize,
+) -> Result<VerifyReport> {
+    let name = path.display().to_string();
+    let f = File::open(path).with_context(|| format!("opening ledger {name}"))?;
+    f.lock_shared()
+        .with_context(|| format!("locking ledger {name}"))?;
+    let len = f
+        .metadata()
+        .with_context(|| format!("reading ledger {name}"))?
+        .len() as usize;
+    let threads = threads.unwrap_or(if len < (8 << 20) { 1 } else { cores() });
+    // Cut at newlines: each range but the last ends with one.
+    let mut bounds = vec![0usize];
+    for k in 1..threads {
+        let from = (len * k / threads).max(bounds[k - 1]);
+        let cut = next_newline(&f, from, len).with_context(|| format!("reading ledger {name}"))?;
+        bounds.push(cut.map_or(len, |p| p + 1));
+    }
+    bounds.push(len);
+    let torn = std::sync::atomic::AtomicUsize::new(0);
+    let chunks = in_parallel(&bounds, |from, to| {
+        let (chunk, left) = stream(&f, from, to, block)?;
+        // Every range but the one holding the end stops at a newline (or is
+        // empty), so only that one leaves bytes over.
+        torn.fetch_add(left, std::sync::atomic::Ordering::Relaxed);
+        Ok(chunk)
+    })
+    .with_context(|| format!("reading ledger {name}"))?;
+    Ok(combine(
+        &name,
+        chunks,
+        torn.into_inner(),
+        len as u64,
+        expect,
+    ))
+}
+
+const BLOCK: usize = 4 << 20;
+
+/// The offset of the first newline at or after `from`, if any before `end`.
+fn next_newline(f: &File, mut from: usize, end: usize) -> std::io::Result<Option<usize>> {
+    let mut buf = vec![0u8; 64 << 10];
+    while from < end {
+        let n = (end - from).min(buf.len());
+        f.read_exact_at(&mut buf[..n], from as u64)?;
+        if let Some(q) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(Some(from + q));
+        }
+        from += n;
+    }
+    Ok(None)
+}
+
+/// Checks the lines of `f` in `from..to`, block by block; returns the chunk
+/// and how many bytes after its last newline were left (a torn tail).
+fn stream(f: &File, from: usize, to: usize, block: usize) -> std::io::Result<(Chunk, usize)> {
+    let mut c = Chunk::default();
+    let mut buf = vec![0u8; block.min(to - from)];
+    let (mut pos, mut carry) = (from, 0usize);
+    while pos < to {
+        let want = (to - pos).min(block);
+        if buf.len() < carry + want {
+            buf.resize(carry + want, 0); // a line longer than a block
+        }
+        f.read_exact_at(&mut buf[carry..carry + want], pos as u64)?;
+        pos += want;
+        let filled = carry + want;
+        let whole = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
+        c.feed(&buf[..whole]);
+        buf.copy_within(whole..filled, 0);
+        carry = filled - whole;
+    }
+    Ok((c, carry))
+}
+
+/// Runs `check` on each range `bounds[i]..bounds[i + 1]` in its own thread.
+fn in_parallel<F>(bounds: &[usize], check: F) -> std::io::Result<Vec<Chunk>>
+where
+    F: Fn(usize, usize) -> std::io::Result<Chunk> + Sync,
+{
+    std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let check = &check;
+                s.spawn(move || check(w[0], w[1]))
+            })
             .collect();
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| Chunk {
-                    first_prev: None,
-                    last: None,
-                    verified: 0,
-                    problem: Some(Problem {
-                        line: 0,
-                        what: "internal error: a verify thread panicked".into(),
-                    }),
-                })
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a verify thread panicked")))
             })
             .collect()
-    });
+    })
+}
 
-    let zero = [0u8; 32];
-    let mut prev = zero;
+/// The report from the ranges' chunks, in order, and the torn tail.
+fn combine(
+    name: &str,
+    chunks: Vec<Chunk>,
+    torn: usize,
+    bytes: u64,
+    expect: &Expect,
+) -> VerifyReport {
+    let mut prev = [0u8; 32];
     let mut verified = 0usize;
+    let mut before = 0usize; // lines before the current chunk
     let mut problem = None;
-    for (i, c) in chunks.iter().enumerate() {
-        if let Some(fp) = c.first_prev {
-            if fp != prev {
-                problem = Some(link_problem((i * per + 1) as u64));
+    for c in &chunks {
+        if let Some(f) = c.first {
+            let n = before as u64 + 1;
+            if f.seq != n {
+                problem = Some(Problem {
+                    line: n,
+                    what: format!(
+                        "seq is {}, expected {n} (a line was deleted, duplicated or moved)",
+                        f.seq
+                    ),
+                });
+                break;
+            }
+            if f.prev != prev {
+                problem = Some(link_problem(n));
                 break;
             }
         }
         verified += c.verified;
         if let Some(last) = c.last {
-            prev = last;
+            prev = last.hash;
         }
-        if c.problem.is_some() {
-            problem = c.problem.clone();
+        if let Some((i, what)) = &c.problem {
+            let n = (before + i) as u64 + 1;
+            problem = Some(if what.is_empty() {
+                link_problem(n)
+            } else {
+                Problem {
+                    line: n,
+                    what: what.clone(),
+                }
+            });
             break;
         }
+        before += c.lines;
     }
-    if problem.is_none() {
-        if let Some(t) = &lines.torn {
-            problem = Some(Problem {
-                line: n as u64 + 1,
-                what: format!(
-                    "torn last line: {} bytes without a newline (an append was cut short; `muster-ledger repair --truncate-torn` removes it)",
-                    t.len()
-                ),
-            });
-        }
+    let n: usize = chunks.iter().map(|c| c.lines).sum();
+    if problem.is_none() && torn > 0 {
+        problem = Some(Problem {
+            line: n as u64 + 1,
+            what: format!(
+                "torn last line: {torn} bytes without a newline (an append was cut short; `muster-ledger repair --truncate-torn` removes it)"
+            ),
+        });
     }
     let head = if verified == 0 {
         ZERO_HASH.to_string()
@@ -207,7 +377,7 @@ pub fn verify_bytes(name: &str, bytes: &[u8], expect: &Expect) -> VerifyReport {
         },
         ledger: name.to_string(),
         events: n as u64,
-        bytes: bytes.len() as u64,
+        bytes,
         head,
         problem,
     }
@@ -256,6 +426,86 @@ mod tests {
         );
         assert_eq!(r2.status, Status::Pass);
         assert_eq!(verify_bytes("l", b"", &Expect::default()).head, ZERO_HASH);
+    }
+
+    /// Threads split the lines at byte offsets; whatever the split, the
+    /// report must be the one a single thread gives.
+    #[test]
+    fn any_split_gives_the_serial_answer() {
+        let b = ledger(40);
+        let lines: Vec<&[u8]> = b.split_inclusive(|&c| c == b'\n').collect();
+        let mut cases: Vec<Vec<u8>> = vec![b.clone(), b[..b.len() - 7].to_vec(), Vec::new()];
+        for i in 0..lines.len() {
+            let mut del = lines.clone();
+            del.remove(i);
+            cases.push(del.concat());
+            let mut dup = lines.clone();
+            dup.insert(i, lines[i]);
+            cases.push(dup.concat());
+            if i + 1 < lines.len() {
+                let mut swap = lines.clone();
+                swap.swap(i, i + 1);
+                cases.push(swap.concat());
+            }
+            let mut flip = b.clone();
+            let at = lines[..i].iter().map(|l| l.len()).sum::<usize>() + 20;
+            flip[at] ^= 1;
+            cases.push(flip);
+        }
+        for (k, case) in cases.iter().enumerate() {
+            let serial = verify_with_threads("l", case, &Expect::default(), 1);
+            for threads in [2, 3, 5, 16, 64] {
+                let par = verify_with_threads("l", case, &Expect::default(), threads);
+                assert_eq!(
+                    (par.status, par.events, &par.head, &par.problem),
+                    (serial.status, serial.events, &serial.head, &serial.problem),
+                    "case {k}, {threads} threads"
+                );
+            }
+        }
+    }
+
+    /// Reading the file in blocks (smaller than a line, too) and ranges gives
+    /// the answer of the in-memory, single-thread check.
+    #[test]
+    fn streaming_gives_the_in_memory_answer() {
+        let b = ledger(30);
+        let lines: Vec<&[u8]> = b.split_inclusive(|&c| c == b'\n').collect();
+        let mut swapped = lines.clone();
+        swapped.swap(11, 12);
+        let mut flipped = b.clone();
+        flipped[b.len() / 2] ^= 1;
+        let cases = [
+            b.clone(),
+            b[..b.len() - 9].to_vec(),
+            swapped.concat(),
+            flipped,
+            Vec::new(),
+            b"x".to_vec(),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        for (k, case) in cases.iter().enumerate() {
+            std::fs::write(&path, case).unwrap();
+            let want = verify_with_threads("l", case, &Expect::default(), 1);
+            for threads in [1, 2, 3, 8] {
+                for block in [7, 100, 333, 4096, 1 << 20] {
+                    let got =
+                        verify_file_with(&path, &Expect::default(), Some(threads), block).unwrap();
+                    assert_eq!(
+                        (got.status, got.events, got.bytes, &got.head, &got.problem),
+                        (
+                            want.status,
+                            want.events,
+                            want.bytes,
+                            &want.head,
+                            &want.problem
+                        ),
+                        "case {k}, {threads} threads, block {block}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

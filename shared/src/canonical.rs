@@ -231,11 +231,20 @@ pub fn check(bytes: &[u8]) -> Result<(), NotCanonical> {
 
 /// Checks that `bytes` is one object in canonical form and lists its members.
 pub fn check_object(bytes: &[u8]) -> Result<Vec<Member>, NotCanonical> {
-    let mut s = Scanner::new(bytes)?;
     let mut members = Vec::with_capacity(12);
-    s.object(0, Some(&mut members))?;
-    s.end()?;
+    check_object_members(bytes, |m| members.push(m))?;
     Ok(members)
+}
+
+/// Checks that `bytes` is one object in canonical form, handing each of its
+/// members to `each` as it is found (no allocation).
+pub fn check_object_members(
+    bytes: &[u8],
+    mut each: impl FnMut(Member),
+) -> Result<(), NotCanonical> {
+    let mut s = Scanner::new(bytes)?;
+    s.object(0, Some(&mut each))?;
+    s.end()
 }
 
 /// Bytes a canonical string holds as they are: not a quote, backslash or control character.
@@ -250,6 +259,30 @@ const PLAIN: [bool; 256] = {
     t[b'\\' as usize] = false;
     t
 };
+
+/// The first index at or after `i` whose byte is not plain. Eight bytes at a
+/// time while no byte of the word is a quote, backslash or control character
+/// (exact word tests: "some byte is below n", for n <= 128).
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        if below(x, 0x20) | below(quote, 1) | below(backslash, 1) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && PLAIN[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
 
 struct Scanner<'a> {
     b: &'a [u8],
@@ -287,7 +320,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), NotCanonical> {
-        if self.b[self.i..].starts_with(word) {
+        let here = self.b.get(self.i..self.i + word.len());
+        if here.is_some_and(|h| h.iter().eq(word.iter())) {
             self.i += word.len();
             Ok(())
         } else {
@@ -335,7 +369,7 @@ impl<'a> Scanner<'a> {
     fn object(
         &mut self,
         depth: usize,
-        mut out: Option<&mut Vec<Member>>,
+        mut out: Option<&mut dyn FnMut(Member)>,
     ) -> Result<(), NotCanonical> {
         if depth >= MAX_DEPTH {
             return self.fail("nested too deep");
@@ -383,7 +417,7 @@ impl<'a> Scanner<'a> {
             let vstart = self.i;
             self.value(depth + 1)?;
             if let Some(out) = out.as_deref_mut() {
-                out.push(Member {
+                out(Member {
                     name: name.clone(),
                     span: start..self.i,
                     value: vstart..self.i,
@@ -409,11 +443,7 @@ impl<'a> Scanner<'a> {
         loop {
             // Skip plain bytes in a tight loop; only quotes, backslashes and
             // control characters need a closer look.
-            let rest = &self.b[self.i..];
-            self.i += rest
-                .iter()
-                .position(|&c| !PLAIN[c as usize])
-                .unwrap_or(rest.len());
+            self.i = skip_plain(self.b, self.i);
             let Some(c) = self.peek() else {
                 return self.fail("unterminated string");
             };
@@ -525,8 +555,14 @@ impl<'a> Scanner<'a> {
 
 /// Compares two names given as raw bytes without escapes, by UTF-16 code units.
 fn name_cmp(a: &[u8], b: &[u8]) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.cmp(b);
+    let i = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if i == a.len().min(b.len()) {
+        return a.len().cmp(&b.len());
+    }
+    // An ASCII byte where they first differ sits on a character boundary in
+    // both, and orders the same in UTF-8 and UTF-16.
+    if a[i] < 0x80 || b[i] < 0x80 {
+        return a[i].cmp(&b[i]);
     }
     utf16_cmp(
         std::str::from_utf8(a).unwrap_or(""),
@@ -678,6 +714,25 @@ mod tests {
             "18446744073709552000",
         ] {
             assert_eq!(check(s.as_bytes()), Ok(()), "{s}");
+        }
+    }
+
+    #[test]
+    fn skip_plain_stops_at_every_special_byte_in_every_position() {
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for len in 0..20 {
+                for at in 0..len {
+                    let mut b = vec![b'a'; len];
+                    b[at] = special;
+                    assert_eq!(skip_plain(&b, 0), at, "{special:#x} at {at} of {len}");
+                }
+                assert_eq!(skip_plain(&vec![0xe9; len], 0), len);
+                assert_eq!(skip_plain(&vec![b' '; len], 0), len);
+            }
+        }
+        for c in 0u8..=255 {
+            let b = [b'a', b'a', b'a', b'a', b'a', b'a', b'a', c, b'a'];
+            assert_eq!(skip_plain(&b, 0) == 7, !PLAIN[c as usize], "byte {c:#x}");
         }
     }
 
