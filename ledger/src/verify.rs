@@ -182,8 +182,8 @@ pub fn verify_file(path: &Path, expect: &Expect) -> Result<VerifyReport> {
     verify_file_with(path, expect, None, BLOCK)
 }
 
-/// [`verify_file`] with the threads (default: one per core for files over
-/// 8 MB) and the block size given.
+/// [`verify_file`] with the threads (default: one per core for files over 1 MB)
+/// and the block size given.
 fn verify_file_with(
     path: &Path,
     expect: &Expect,
@@ -198,7 +198,7 @@ fn verify_file_with(
         .metadata()
         .with_context(|| format!("reading ledger {name}"))?
         .len() as usize;
-    let threads = threads.unwrap_or(if len < (8 << 20) { 1 } else { cores() });
+    let threads = threads.unwrap_or(if len < (1 << 20) { 1 } else { cores() });
     // Cut at newlines: each range but the last ends with one.
     let mut bounds = vec![0usize];
     for k in 1..threads {
