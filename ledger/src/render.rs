@@ -227,24 +227,28 @@ fn payload(e: &Event) -> Result<String> {
     String::from_utf8(bytes).with_context(|| format!("event seq {}: payload", e.seq))
 }
 
+/// The cells of an event in CSV column order (`CSV_HEADER`); absent values are empty.
+fn cells<'a>(e: &'a Event, seq: &'a str, payload: &'a str) -> [&'a str; 9] {
+    [
+        seq,
+        &e.ts_utc,
+        &e.run_id,
+        &e.event_type,
+        e.task_id.as_deref().unwrap_or(""),
+        e.actor.as_deref().unwrap_or(""),
+        e.idempotency_key.as_deref().unwrap_or(""),
+        payload,
+        &e.hash,
+    ]
+}
+
 fn csv(events: &[&Event]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER.iter().map(|c| defuse(c).into_owned()))
         .context("writing csv")?;
     for e in events {
-        let seq = e.seq.to_string();
-        let payload = payload(e)?;
-        let row = [
-            seq.as_str(),
-            &e.ts_utc,
-            &e.run_id,
-            &e.event_type,
-            e.task_id.as_deref().unwrap_or(""),
-            e.actor.as_deref().unwrap_or(""),
-            e.idempotency_key.as_deref().unwrap_or(""),
-            &payload,
-            &e.hash,
-        ];
+        let (seq, payload) = (e.seq.to_string(), payload(e)?);
+        let row = cells(e, &seq, &payload);
         w.write_record(row.iter().map(|c| defuse(c).into_owned()))
             .with_context(|| format!("writing csv: event seq {}", e.seq))?;
     }
@@ -254,17 +258,10 @@ fn csv(events: &[&Event]) -> Result<Vec<u8>> {
 fn md(events: &[&Event]) -> Result<Vec<u8>> {
     let mut out = String::from(MD_HEADER);
     for e in events {
-        let seq = e.seq.to_string();
-        let payload = payload(e)?;
-        let row = [
-            seq.as_str(),
-            &e.ts_utc,
-            &e.run_id,
-            &e.event_type,
-            e.task_id.as_deref().unwrap_or(""),
-            e.actor.as_deref().unwrap_or(""),
-            &payload,
-        ];
+        let (seq, payload) = (e.seq.to_string(), payload(e)?);
+        let all = cells(e, &seq, &payload);
+        // md leaves out idempotency_key and hash.
+        let row = [all[0], all[1], all[2], all[3], all[4], all[5], all[7]];
         out.push('|');
         for cell in row {
             out.push(' ');

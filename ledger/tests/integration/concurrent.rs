@@ -10,7 +10,6 @@
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -34,23 +33,7 @@ fn command(ledger: &Path, args: &[&str]) -> Command {
 
 /// Runs the tool to the end with `stdin`; panics if it died of a signal or panicked.
 fn run(ledger: &Path, args: &[&str], stdin: &[u8]) -> (i32, Output) {
-    let mut child = command(ledger, args)
-        .spawn()
-        .expect("spawning muster-ledger");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let _ = input.write_all(stdin);
-    drop(input);
-    let out = child.wait_with_output().expect("waiting for muster-ledger");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("panicked"),
-        "muster-ledger panicked: {stderr}"
-    );
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("muster-ledger died of a signal: {stderr}"));
-    (code, out)
+    crate::run_piped(&mut command(ledger, args), stdin)
 }
 
 fn json(out: &Output) -> Value {

@@ -9,9 +9,8 @@ use muster_ledger::chain;
 use muster_ledger::verify::{verify_bytes, Expect};
 use muster_shared::Status;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const NOW: &str = "2026-11-21T08:00:00Z";
 
@@ -76,31 +75,12 @@ fn ledger_run(ledger: &Path, args: &[&str], stdin: &[u8]) -> Run {
 }
 
 fn raw_run(cmd: &mut Command, stdin: &[u8]) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning muster-ledger");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    // A tool that fails before reading its stdin closes it: ignore EPIPE.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let out = child.wait_with_output().expect("waiting for muster-ledger");
-    let run = Run {
-        code: out
-            .status
-            .code()
-            .expect("muster-ledger was killed by a signal"),
+    let (code, out) = crate::run_piped(cmd, stdin);
+    Run {
+        code,
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "muster-ledger panicked: {}",
-        run.stderr
-    );
-    run
+    }
 }
 
 /// Writes the pristine ledger into `dir` through the binary; returns its path and bytes.
