@@ -7,7 +7,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${MUSTER_BIN_DIR:-$here/../target/debug}
 L=$bin/muster-ledger
-[ -x "$L" ] || { echo "demo: $L is missing; run 'make build' first" >&2; exit 1; }
+S=$bin/muster-scope
+for b in "$L" "$S"; do
+    [ -x "$b" ] || { echo "demo: $b is missing; run 'make build' first" >&2; exit 1; }
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ledger=$work/ledger.jsonl
@@ -42,7 +45,28 @@ set -e
 [ "$rc" -eq 2 ] || { echo "demo: verify of the tampered copy exited $rc, expected 2" >&2; exit 1; }
 echo "verify exited 2 (BLOCKED), naming the line: caught"
 
+step "7. scope: a worker allowed src/auth/ (never its secrets) strays outside it"
+repo=$work/repo
+git init -q "$repo"
+g() { git -C "$repo" -c user.name=demo -c user.email=demo@example.invalid "$@"; }
+mkdir -p "$repo/src/auth" "$repo/config"
+echo 'def login(): pass' > "$repo/src/auth/login.py"
+echo 'mode: prod' > "$repo/config/prod.yaml"
+g add -A && g commit -qm base
+echo 'def login(user): return check(user)' > "$repo/src/auth/login.py"
+mkdir -p "$repo/src/auth/secrets" && echo 'KEY' > "$repo/src/auth/secrets/key.pem"
+echo 'mode: debug' > "$repo/config/prod.yaml"
+g add -A
+echo "\$ git diff --cached --raw -z -M | muster-scope --allow 'src/auth/' --deny 'src/auth/secrets/' --explain"
+set +e
+g diff --cached --raw -z -M | "$S" --allow 'src/auth/' --deny 'src/auth/secrets/' --explain --compact
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { echo "demo: muster-scope exited $rc, expected 2 (BLOCKED)" >&2; exit 1; }
+echo "muster-scope exited 2 (BLOCKED): the secret and the config file are outside the scope"
+
 step "summary"
 echo "recorded $(wc -l < "$ledger") events in 2 runs; chain verified (exit 0)"
 echo "run $run replayed: see tasks, locks, approvals and kill switch above"
 echo "a one-byte change to a copy was caught by verify (exit 2)"
+echo "a change outside its allowlist was caught by muster-scope (exit 2)"

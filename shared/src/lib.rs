@@ -10,8 +10,10 @@
 pub mod canonical;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod doc;
 pub mod error;
+pub mod glob;
 pub mod id;
 pub mod io;
 pub mod runid;

@@ -5,10 +5,14 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub mod bundle;
 pub mod event;
+pub mod scope_report;
 pub mod state;
 
+pub use bundle::{Bundle, BundleFile, BundleScope};
 pub use event::{Event, EventInput, Origin, EVENT_TYPES};
+pub use scope_report::{ScopeReport, ScopedFile, Violation};
 pub use state::{
     Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,
 };

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    muster_shared::cli::main("scope", muster_scope_check::cmd::run)
+}

@@ -1,0 +1,233 @@
+//! The glob dialect of every allowlist, denylist and rule (DESIGN.md section 4;
+//! users read `docs/globs.md`).
+//!
+//! gitignore's pattern syntax without `!`, matched against repo-relative,
+//! `/`-separated paths as bytes:
+//!
+//! - a slash at the start or in the middle anchors a pattern at the repo root;
+//!   otherwise it matches the last segment at any depth (a trailing slash does
+//!   not count);
+//! - `*` and `?` never match `/`; `?` matches one byte; `**/` at the start,
+//!   `/**` at the end and `/**/` in the middle cross directories, any other
+//!   run of stars is one star;
+//! - `[...]` classes as git reads them (`!` or `^`, ranges, `]` first,
+//!   `[:alpha:]`, escapes), never matching `/`; `\` escapes; unescaped
+//!   trailing spaces are dropped.
+//!
+//! What a pattern *takes*: one that ends with `/` or `/**`, or has no wildcard
+//! at all, takes the path it names and everything below it. Any other pattern
+//! takes whole file paths only. That is the one deliberate difference from
+//! gitignore: there `*.md` also takes everything inside a directory named
+//! `notes.md/`; a scope must not. Everywhere else the answer is the one `git
+//! check-ignore --no-index` gives for a file at that path, which the
+//! `glob_git` integration test checks.
+//!
+//! ```
+//! use muster_shared::glob::{Pattern, PatternSet};
+//!
+//! let set = PatternSet::new(vec![
+//!     Pattern::parse("*.md").unwrap(),
+//!     Pattern::parse("src/auth").unwrap(),
+//! ])
+//! .unwrap();
+//! assert_eq!(set.first_match(b"docs/a.md"), Some(0));
+//! assert_eq!(set.first_match(b"notes.md/run.sh"), None);
+//! assert_eq!(set.first_match(b"src/auth/x/y.rs"), Some(1));
+//! assert!(Pattern::parse("{a,b}").is_err());
+//! ```
+//!
+//! Patterns are parsed here (escapes, classes, anchoring, `**`) and written
+//! out as normalized globset globs built with `literal_separator(true)` and
+//! `backslash_escape(true)`, case-sensitive.
+
+mod class;
+mod emit;
+mod parse;
+
+use std::fmt;
+
+use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// Why a pattern was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobError {
+    /// The pattern as given.
+    pub pattern: String,
+    /// What is wrong, with a hint where one helps.
+    pub what: String,
+}
+
+impl fmt::Display for GlobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pattern {:?}: {}", self.pattern, self.what)
+    }
+}
+
+impl std::error::Error for GlobError {}
+
+/// One compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// The pattern as given.
+    pub text: String,
+    anchored: bool,
+    /// The whole literal segments before the first wildcard.
+    lead: Vec<String>,
+    globs: Vec<String>,
+    matcher: GlobSet,
+}
+
+impl Pattern {
+    /// Parses and checks one pattern.
+    pub fn parse(text: &str) -> Result<Pattern, GlobError> {
+        let error = |what: String| GlobError {
+            pattern: text.into(),
+            what,
+        };
+        let parsed = parse::parse(text).map_err(error)?;
+        let globs = emit::globs(&parsed);
+        let matcher = compile(&globs).map_err(|(_, e)| error(e))?;
+        Ok(Pattern {
+            text: text.into(),
+            anchored: parsed.anchored,
+            lead: parsed.literal_lead(),
+            globs,
+            matcher,
+        })
+    }
+
+    /// Whether the pattern is anchored and its leading literal part (before
+    /// any wildcard) is `dir` or below it (`dir` ends with `/`): whether it
+    /// names something inside `dir` explicitly. `.github/workflows/ci.yml`
+    /// and `.github/workflows/*.yml` name inside `.github/workflows/`; `*.yml`,
+    /// `**` and `.github/*` do not. Whole segments count: `.github/work*/x`
+    /// does not either.
+    pub fn names_inside(&self, dir: &str) -> bool {
+        let dir = dir.strip_prefix('/').unwrap_or(dir);
+        let dir = dir.strip_suffix('/').unwrap_or(dir);
+        if !self.anchored {
+            return false;
+        }
+        if dir.is_empty() {
+            return true;
+        }
+        let segs: Vec<&str> = dir.split('/').collect();
+        segs.len() <= self.lead.len() && segs.iter().zip(&self.lead).all(|(d, l)| d == l)
+    }
+
+    /// Whether the pattern takes the repo-relative, `/`-separated path.
+    pub fn is_match(&self, path: &[u8]) -> bool {
+        with_candidate(path, |c| self.matcher.is_match_candidate(c))
+    }
+
+    /// The normalized globset globs (built with `literal_separator(true)` and
+    /// `backslash_escape(true)`) whose union is what the pattern takes; empty
+    /// when it can match nothing (a class like `[z-a]`).
+    pub fn globs(&self) -> &[String] {
+        &self.globs
+    }
+}
+
+/// Patterns compiled together; asks which match a path.
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    patterns: Vec<Pattern>,
+    set: GlobSet,
+    /// For each glob in `set`, the index of its pattern.
+    owner: Vec<usize>,
+}
+
+impl PatternSet {
+    /// Compiles the patterns into one matcher.
+    pub fn new(patterns: Vec<Pattern>) -> Result<PatternSet, GlobError> {
+        let mut globs = Vec::new();
+        let mut owner = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            for g in &p.globs {
+                globs.push(g.clone());
+                owner.push(i);
+            }
+        }
+        let set = compile(&globs).map_err(|(k, what)| GlobError {
+            pattern: k.map_or_else(String::new, |k| patterns[owner[k]].text.clone()),
+            what,
+        })?;
+        Ok(PatternSet {
+            patterns,
+            set,
+            owner,
+        })
+    }
+
+    /// The patterns, in the order given.
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
+    }
+
+    /// The index of the first pattern (in the order given) that matches the
+    /// repo-relative, `/`-separated path.
+    pub fn first_match(&self, path: &[u8]) -> Option<usize> {
+        // Globs are added in pattern order, so the first glob is the first
+        // pattern.
+        self.matching_globs(path).first().map(|&g| self.owner[g])
+    }
+
+    /// The indexes of all patterns that match the path, ascending.
+    pub fn matches(&self, path: &[u8]) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .matching_globs(path)
+            .into_iter()
+            .map(|g| self.owner[g])
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// Whether any pattern matches the path.
+    pub fn is_match(&self, path: &[u8]) -> bool {
+        with_candidate(path, |c| self.set.is_match_candidate(c))
+    }
+
+    fn matching_globs(&self, path: &[u8]) -> Vec<usize> {
+        let mut globs = with_candidate(path, |c| self.set.matches_candidate(c));
+        globs.sort_unstable();
+        globs
+    }
+}
+
+/// Compiles globs; an error names the glob's index when it is known.
+fn compile(globs: &[String]) -> Result<GlobSet, (Option<usize>, String)> {
+    let mut b = GlobSetBuilder::new();
+    for (k, g) in globs.iter().enumerate() {
+        let glob = GlobBuilder::new(g)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .case_insensitive(false)
+            .empty_alternates(false)
+            .build()
+            .map_err(|e| {
+                (
+                    Some(k),
+                    format!("globset cannot compile it (as {g:?}): {}", e.kind()),
+                )
+            })?;
+        b.add(glob);
+    }
+    b.build()
+        .map_err(|e| (None, format!("globset cannot compile the patterns: {e}")))
+}
+
+#[cfg(unix)]
+fn with_candidate<R>(path: &[u8], f: impl FnOnce(&Candidate<'_>) -> R) -> R {
+    use std::os::unix::ffi::OsStrExt;
+    f(&Candidate::new(std::ffi::OsStr::from_bytes(path)))
+}
+
+#[cfg(not(unix))]
+fn with_candidate<R>(path: &[u8], f: impl FnOnce(&Candidate<'_>) -> R) -> R {
+    let path = String::from_utf8_lossy(path);
+    f(&Candidate::new(path.as_ref()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,284 @@
+use super::{Pattern, PatternSet};
+
+/// The error for a pattern the dialect refuses.
+#[track_caller]
+fn refused(pattern: &str, what_starts: &str) {
+    match Pattern::parse(pattern) {
+        Ok(p) => panic!("{pattern:?} parsed as {:?}", p.globs()),
+        Err(e) => {
+            assert_eq!(e.pattern, pattern);
+            assert!(e.what.starts_with(what_starts), "{pattern:?}: {}", e.what);
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+}
+
+#[track_caller]
+fn pat(pattern: &str) -> Pattern {
+    match Pattern::parse(pattern) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[track_caller]
+fn takes(pattern: &str, path: &str) {
+    assert!(
+        pat(pattern).is_match(path.as_bytes()),
+        "{pattern:?} should take {path:?}"
+    );
+}
+
+#[track_caller]
+fn leaves(pattern: &str, path: &str) {
+    assert!(
+        !pat(pattern).is_match(path.as_bytes()),
+        "{pattern:?} should leave {path:?}"
+    );
+}
+
+#[track_caller]
+fn inside(pattern: &str, dir: &str, expected: bool) {
+    assert_eq!(
+        pat(pattern).names_inside(dir),
+        expected,
+        "{pattern:?} names inside {dir:?}"
+    );
+}
+
+#[track_caller]
+fn globs(pattern: &str, expected: &[&str]) {
+    assert_eq!(pat(pattern).globs(), expected, "{pattern:?}");
+}
+
+#[test]
+fn errors() {
+    refused("", "empty pattern");
+    refused("   ", "empty pattern: gitignore drops trailing spaces");
+    refused("/", "empty pattern: a lone /");
+    refused("//", "empty pattern: a lone /");
+    refused(
+        "!foo",
+        "negation is not part of the dialect: put the pattern in --deny",
+    );
+    refused(
+        "#foo",
+        "a # line is a comment in gitignore: escape it as \\#",
+    );
+    refused(
+        "{a,b}",
+        "braces are not part of the dialect: write two patterns",
+    );
+    refused("src/*.{rs,md}", "braces are not part of the dialect");
+    refused("a}", "braces are not part of the dialect");
+    refused("../x", "a .. segment is not allowed");
+    refused("a/../b", "a .. segment is not allowed");
+    refused("..", "a .. segment is not allowed");
+    refused("a/..", "a .. segment is not allowed");
+    refused("\\.\\./x", "a .. segment is not allowed");
+    refused("./x", "a . segment never matches");
+    refused("a//b", "an empty segment (//) never matches");
+    refused("a//", "an empty segment (//) never matches");
+    refused("\\/a", "an empty segment (//) never matches");
+    refused("[abc", "unclosed character class \"[abc\"");
+    refused("a[]b", "unclosed character class");
+    refused("[!", "unclosed character class");
+    refused("[\\]", "unclosed character class");
+    refused("[[:alpha:]", "unclosed character class");
+    refused("[[:spaci:]]", "unknown character class [:spaci:]");
+    refused("[[::]ab]", "unknown character class [::]");
+    refused("[a-é]", "range a-é in a class: range ends must be ASCII");
+    refused("[é-ü]", "range é-ü in a class");
+    refused("foo\\", "the pattern ends with a \\ that escapes nothing");
+    refused("foo\\/", "a trailing \\/ matches nothing in gitignore");
+    refused("a\nb", "a pattern is one line");
+    refused("a\rb", "a pattern is one line");
+    refused("a\0b", "a pattern is one line");
+    refused(
+        "src/a**",
+        "a ** glued to the name before it crosses directories",
+    );
+    refused(
+        "/x**/y",
+        "a ** glued to the name before it crosses directories",
+    );
+    refused(
+        "a/b**/",
+        "a ** glued to the name before it crosses directories",
+    );
+    refused(
+        "a/b***\\/c",
+        "a ** glued to the name before it crosses directories",
+    );
+}
+
+#[test]
+fn not_errors() {
+    for ok in [
+        "\\!foo",
+        "\\#foo",
+        " #foo",
+        "a!",
+        "a#",
+        "\\{a,b\\}",
+        "[{}]",
+        "a,b",
+        "[]]",
+        "[!]]",
+        "[-]",
+        "[a-]",
+        "[[:alpha:]]",
+        "[é]",
+        "a**b",
+        "**/a**",
+        "a/*b**",
+        "a/**b",
+        "*a**/x",
+        "foo/**",
+        "**",
+        "/**",
+        "**/",
+        "trail\\ ",
+        "[z-a]",
+        "a/[/]/b",
+    ] {
+        pat(ok);
+    }
+}
+
+#[test]
+fn what_patterns_take() {
+    // Literal paths take what they name and everything below.
+    takes("src/auth", "src/auth");
+    takes("src/auth", "src/auth/x/y.rs");
+    leaves("src/auth", "src/authx");
+    leaves("src/auth", "a/src/auth");
+    takes("README.md", "a/README.md");
+    takes("README.md", "a/README.md/x");
+    takes("a\\*b", "a*b/c");
+    leaves("a\\*b", "axb");
+    takes("\\#x", "#x");
+    takes("trail\\ ", "trail ");
+    takes("trail  ", "trail");
+    // A trailing slash: everything below a directory, not a file of that name.
+    takes("build/", "build/x");
+    takes("build/", "a/build/x/y");
+    leaves("build/", "build");
+    takes("/build/", "build/x");
+    leaves("/build/", "a/build/x");
+    takes("foo/**/", "foo/x/y");
+    leaves("foo/**/", "foo/x");
+    takes("**/", "a/b");
+    leaves("**/", "a");
+    // Wildcards take whole paths only: the deliberate difference.
+    takes("*.md", "notes.md");
+    takes("*.md", "a/b/notes.md");
+    leaves("*.md", "notes.md/run.sh");
+    takes("src/*", "src/a");
+    leaves("src/*", "src/a/b.rs");
+    leaves("**/node_modules", "node_modules/x");
+    takes("**/node_modules/", "a/node_modules/x");
+    takes("src/**", "src/a/b.rs");
+    leaves("src/**", "src");
+    takes("**", "a/b/c");
+    // Stars, classes, bytes.
+    takes("*", "a/b");
+    leaves("/*", "a/b");
+    takes("a/**/b", "a/b");
+    takes("a/**/b", "a/x/y/b");
+    takes("**/foo", "foo");
+    takes("**\\/foo", "x/foo");
+    leaves("**\\/foo", "foo");
+    takes("a**b", "axxb");
+    leaves("a**b", "ax/b");
+    takes("??", "é");
+    leaves("?", "é");
+    takes("[é][é]", "é");
+    takes("[]]", "]");
+    takes("[!]]", "a");
+    takes("[\\]]", "]");
+    takes("[-]", "-");
+    takes("[!!]", "a");
+    takes("[!^]", "!");
+    leaves("[!^]", "^");
+    takes("[!-]", "!");
+    takes("[-!]", "!");
+    takes("[-!]", "-");
+    leaves("[a-c]", "d");
+    leaves("foo[/]bar", "foo/bar");
+    takes("[z-a]", "z");
+    leaves("[z-a]", "y");
+    leaves("x/[/]", "x/a");
+    takes("[[:upper:]]*", "Makefile");
+    leaves("[[:upper:]]*", "makefile");
+    takes("x[^/]", "xa");
+    takes("Foo", "Foo");
+    leaves("Foo", "foo");
+}
+
+#[test]
+fn bytes_are_matched_as_bytes() {
+    let p = pat("a?b");
+    assert!(p.is_match(b"a\xffb"));
+    assert!(!p.is_match(b"a\xc3\xa9b"));
+    assert!(pat("a*b").is_match(b"a\xff\xfeb"));
+    assert!(pat("[!x]").is_match(b"\x80"));
+}
+
+#[test]
+fn names_inside() {
+    let wf = ".github/workflows/";
+    inside(".github/workflows/ci.yml", wf, true);
+    inside(".github/workflows/*.yml", wf, true);
+    inside("/.github/workflows/**", wf, true);
+    inside(".github/workflows/", wf, true);
+    inside(".github/workflows", wf, true);
+    inside(".github/workflows/sub/*.yml", wf, true);
+    inside(".github/workflows/ci.yml", ".github/workflows", true);
+    inside("*.yml", wf, false);
+    inside("ci.yml", wf, false);
+    inside("**", wf, false);
+    inside("**/workflows/ci.yml", wf, false);
+    inside(".github/*", wf, false);
+    inside(".github/**", wf, false);
+    inside(".github/", wf, false);
+    inside(".github/work*/ci.yml", wf, false);
+    inside(".github/workflows*/ci.yml", wf, false);
+    inside(".github/workflows-old/ci.yml", wf, false);
+    inside("workflows/ci.yml", wf, false);
+    inside(".muster/x", ".muster/", true);
+    inside(".github/work\\flows/x", wf, true);
+}
+
+#[test]
+fn normalized_globs() {
+    globs("*.md", &["**/*.md"]);
+    globs("/*.md", &["*.md"]);
+    globs("src/auth", &["src/auth", "src/auth/**"]);
+    globs("README.md", &["**/README.md", "**/README.md/**"]);
+    globs("build/", &["**/build/**"]);
+    globs("/**/", &["*/**"]);
+    globs("a/**/", &["a/*/**"]);
+    globs("a***b", &["**/a*b"]);
+    globs("[!a-c]x", &["**/[!/abc]x"]);
+    globs("[]a]", &["**/[]a]"]);
+    globs("[a]", &["**/a"]);
+    globs("[*]", &["**/\\*"]);
+    globs("[\\!^]", &["**/{\\!,\\^}"]);
+    globs("[-^]", &["**/[-^]"]);
+    globs("[z-a]", &["**/z"]);
+    globs("x/[/]", &[]);
+}
+
+#[test]
+fn sets_answer_in_pattern_order() {
+    let set = PatternSet::new(vec![pat("*.rs"), pat("src/"), pat("src/main.rs")]).unwrap();
+    assert_eq!(set.first_match(b"src/main.rs"), Some(0));
+    assert_eq!(set.matches(b"src/main.rs"), vec![0, 1, 2]);
+    assert_eq!(set.matches(b"src/x/y"), vec![1]);
+    assert_eq!(set.first_match(b"docs/a.md"), None);
+    assert!(set.is_match(b"src/x"));
+    assert_eq!(set.patterns()[2].text, "src/main.rs");
+    let empty = PatternSet::new(Vec::new()).unwrap();
+    assert_eq!(empty.first_match(b"a"), None);
+}
