@@ -72,6 +72,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
+# A private copy of the binary: a `cargo build` elsewhere in the workspace
+# while the bench runs must not change what is measured halfway through.
+BIN_SRC=$BIN
+bin_built=$(date -u -r "$BIN_SRC" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+cp "$BIN_SRC" "$work/muster-scope"
+BIN=$work/muster-scope
+bin_sha=$(sha256sum "$BIN" | cut -c1-12)
+
 max_n=0
 for s in $SIZES; do [ "$s" -gt "$max_n" ] && max_n=$s; done
 need_mb=$((max_n * 700 / 1000000 + 50)) # the paths and three reports of the largest size
@@ -469,13 +477,13 @@ PY
 
 # ---- run ------------------------------------------------------------------------
 version=$("$BIN" --version 2>/dev/null | awk '{ print $2 }') || version=unknown
-git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null) || git_rev=unknown
+git_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || git_rev=unknown
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) || cpu=unknown
 cores=$(nproc 2>/dev/null || echo 0)
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load_start=$(loadavg)
-log "muster-scope $version at $BIN; paths: $SIZES; allow globs: $GLOBS; work dir $work"
-echo "muster-scope bench: $BIN ($version, $git_rev), ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"
+log "muster-scope $version at $BIN_SRC (measured from a copy); paths: $SIZES; allow globs: $GLOBS; work dir $work"
+echo "muster-scope bench: $BIN_SRC ($version, $git_rev, built $bin_built, sha256 $bin_sha...), ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"
 echo "peer: pathspec $pathspec_version, PathSpec.from_lines(\"gitwildmatch\"), backends: simple (pure Python, pathspec's default without extras)$([ -n "$re2_version" ] && echo ", re2 (google-re2 $re2_version)")"
 [ -n "$re2_version" ] || echo "re2 backend: not available ($RE2_WHY)"
 echo "deny globs (every workload): ${DENY[*]}"
@@ -501,7 +509,7 @@ doc = {"generated_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%
        "re2_unavailable": v["re2_why"] or None, "pathspec_cap_s": int(v["cap"]),
        "units": {"MB": "10^6 bytes", "times": "seconds, medians of the runs"}}
 json.dump(doc, open(sys.argv[-1], "w"))' \
-    "$TIMER" "$version" "$git_rev" "$BIN" "${cpu:-unknown}" "$cores" "$load_start" "$(loadavg)" "$SEED" \
+    "$TIMER" "$version" "$git_rev" "$BIN_SRC (sha256 $bin_sha..., built $bin_built)" "${cpu:-unknown}" "$cores" "$load_start" "$(loadavg)" "$SEED" \
     "$pathspec_version" "$re2_version" "$RE2_WHY" "$PY_CAP_S" "$work/meta.json"
 set +e
 "$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"

@@ -35,9 +35,12 @@ pub fn check(changes: &[FileChange], scope: &Scope) -> ScopeReport {
         let handles: Vec<_> = changes
             .chunks(per)
             .map(|part| {
+                // Each thread its own copy: a regex shared between threads
+                // makes them queue for its cache pool.
+                let scope = scope.clone();
                 s.spawn(move || {
                     part.iter()
-                        .map(|c| decide_file(c, scope))
+                        .map(|c| decide_file(c, &scope))
                         .collect::<Vec<_>>()
                 })
             })
@@ -120,6 +123,16 @@ fn extra_rule(c: &FileChange, scope: &Scope) -> Option<(String, String)> {
         }
     }
     let mode = c.new_mode.as_deref();
+    // A pure rename or copy in a unified diff says nothing of the mode: it
+    // may be a symlink whose target means something else from its new place.
+    if mode.is_none() && matches!(c.change, ChangeKind::Renamed | ChangeKind::Copied) {
+        return Some((
+            "symlink rule".into(),
+            "a rename or copy whose mode the input does not give (a pure rename in a unified diff) \
+             may move a symlink out of the repo: check it with `git diff --raw -z`"
+                .into(),
+        ));
+    }
     if mode == Some(GITLINK) && c.change != ChangeKind::Deleted && !scope.allow_gitlinks {
         return Some((
             "gitlink rule".into(),
@@ -151,15 +164,22 @@ pub fn symlink_problem(path: &[u8], target: &[u8]) -> Option<&'static str> {
     }
     let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
     parts.pop(); // the link's own name
+    let mut named = false;
     for seg in target.split(|&b| b == b'/') {
         match seg {
             b"" | b"." => {}
+            // `x/..` is not the directory it reads as when `x` is itself a
+            // link (one this change may add): refuse rather than guess.
+            b".." if named => return Some("symlink target goes up after a name (x/..): it cannot be resolved from the text; write it with leading .. only"),
             b".." => {
                 if parts.pop().is_none() {
                     return Some("symlink points outside the repo (..)");
                 }
             }
-            s => parts.push(s),
+            s => {
+                named = true;
+                parts.push(s);
+            }
         }
     }
     let resolved = parts.join(&b'/');
@@ -208,6 +228,9 @@ mod tests {
         assert!(symlink_problem(b"link", b"/etc/passwd").is_some());
         assert!(symlink_problem(b"a/link", b"../.git/config").is_some());
         assert!(symlink_problem(b"link", b"").is_some());
+        // `up/../..` escapes when `up` is itself a link to `..`.
+        assert!(symlink_problem(b"links/esc", b"up/../..").is_some());
+        assert!(symlink_problem(b"a/b/link", b"../c/../d").is_some());
     }
 
     #[test]
@@ -222,6 +245,17 @@ mod tests {
             .starts_with("renamed from 'lib/old.rs'"));
         r.change = ChangeKind::Copied;
         assert_eq!(check(&[r], &s).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_rename_of_unknown_mode_is_refused() {
+        let s = scope(&["**"], &[]);
+        let mut r = change("b/link2", ChangeKind::Renamed);
+        r.old_path = Some(b"a/b/link".to_vec());
+        r.new_mode = None;
+        let report = check(&[r], &s);
+        assert_eq!(report.status, Status::Blocked);
+        assert!(report.violations[0].reason.contains("git diff --raw -z"));
     }
 
     #[test]

@@ -140,11 +140,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     )?;
 
     // The change.
+    // The emitted diff is written only once the scope has compiled: a run
+    // that fails leaves no file behind.
+    let mut emitted: Option<(&PathBuf, Vec<u8>)> = None;
     let (change, bundle_ids) = match (&args.before, &args.after) {
         (Some(b), Some(a)) => {
-            let files = tree::compare(b, a)?;
+            let files = tree::compare(b, a).context("--before/--after")?;
             if let Some(out) = &args.emit_diff {
-                write_atomic(out, &tree::unified_diff(b, a, &files)?)?;
+                emitted = Some((out, tree::unified_diff(b, a, &files)?));
             }
             (
                 input::Change {
@@ -191,6 +194,9 @@ pub fn run(args: Args) -> Result<Outcome> {
         args.allow_gitlinks || cfg.allow_gitlinks,
     )?;
     let report = check::check(&change.files, &scope);
+    if let Some((path, bytes)) = emitted {
+        write_atomic(path, &bytes)?;
+    }
 
     if let Some(ledger) = &args.ledger {
         let (bundle_run, bundle_task) = bundle_ids.clone().unzip();
@@ -227,7 +233,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         for f in &report.files {
             let verdict = if f.allowed { "allowed" } else { "DENIED " };
             let by = f.decided_by.as_deref().unwrap_or("no pattern matched");
-            out = out.note(format!("{verdict} {} ({by})", f.path));
+            out = out.note(format!("{verdict} {:?} ({by})", f.path));
         }
     }
     if !report.violations.is_empty() {
@@ -236,7 +242,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             .violations
             .iter()
             .take(3)
-            .map(|v| format!("{} ({})", v.path, v.reason))
+            .map(|v| format!("{:?} ({})", v.path, v.reason))
             .collect();
         let more = if n > 3 {
             format!(" and {} more", n - 3)

@@ -102,11 +102,22 @@ impl Scope {
         if let Some(problem) = path_problem(path) {
             return refuse(problem.to_string(), problem.to_string());
         }
-        if let Some(d) = self.deny.first_match(path) {
+        // Deny and protected rarely match: ask yes/no first, which is cheaper.
+        if let Some(d) = self
+            .deny
+            .is_match(path)
+            .then(|| self.deny.first_match(path))
+            .flatten()
+        {
             let p = &self.deny.patterns()[d].text;
             return refuse(format!("deny '{p}'"), format!("denied by '{p}'"));
         }
-        if let Some(k) = self.protected.first_match(path) {
+        if let Some(k) = self
+            .protected
+            .is_match(path)
+            .then(|| self.protected.first_match(path))
+            .flatten()
+        {
             let p = &self.protected.patterns()[k].text;
             return match self.explicit[k].first_match(path) {
                 Some(a) => allow(&self.explicit[k].patterns()[a].text),

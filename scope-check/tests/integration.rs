@@ -2,6 +2,8 @@
 // Test helpers panic on failure by design; clippy's test allowance covers only #[test] fns.
 #![allow(clippy::unwrap_used)]
 
+#[path = "integration/cli.rs"]
+mod cli;
 #[path = "integration/git_pipelines.rs"]
 mod git_pipelines;
 

@@ -105,16 +105,25 @@ pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome
 /// A clap error on one line: its first line without clap's `error: `, and a
 /// pointer to `--help`.
 fn usage_line(e: &clap::Error) -> String {
-    let text = e.render().to_string();
-    let first = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("bad arguments")
-        .trim();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
     if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return "a subcommand is required; see --help".into();
     }
+    // clap's first paragraph (the error and, for missing arguments, their
+    // names), on one line.
+    let text = e.render().to_string();
+    let para: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = para.join(" ");
+    let first = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let first = if first.is_empty() {
+        "bad arguments"
+    } else {
+        first
+    };
     format!("{first}; see --help")
 }
 

@@ -40,8 +40,10 @@
 //! out as normalized globset globs built with `literal_separator(true)` and
 //! `backslash_escape(true)`, case-sensitive.
 
+mod buckets;
 mod class;
 mod emit;
+mod fast;
 mod parse;
 
 use std::fmt;
@@ -129,32 +131,48 @@ impl Pattern {
 }
 
 /// Patterns compiled together; asks which match a path.
+///
+/// Literal globs (most scope patterns) are answered by hash lookups
+/// (`glob/fast.rs`); the rest by one globset.
 #[derive(Debug, Clone)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
-    set: GlobSet,
-    /// For each glob in `set`, the index of its pattern.
+    /// The literal globs, by their index among all globs.
+    literals: fast::Literals,
+    /// The other globs, by leading literal directory.
+    rest: buckets::Buckets,
+    /// For each glob (all of them, in pattern order), the index of its pattern.
     owner: Vec<usize>,
 }
 
 impl PatternSet {
     /// Compiles the patterns into one matcher.
     pub fn new(patterns: Vec<Pattern>) -> Result<PatternSet, GlobError> {
-        let mut globs = Vec::new();
+        Self::build(patterns, true)
+    }
+
+    /// `fast` false: one plain globset (the reference the tests compare with).
+    fn build(patterns: Vec<Pattern>, fast: bool) -> Result<PatternSet, GlobError> {
         let mut owner = Vec::new();
+        let mut literals = fast::Literals::default();
+        let mut rest_globs = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             for g in &p.globs {
-                globs.push(g.clone());
+                let index = owner.len();
                 owner.push(i);
+                if !(fast && literals.take(g, index)) {
+                    rest_globs.push((g.clone(), index));
+                }
             }
         }
-        let set = compile(&globs).map_err(|(k, what)| GlobError {
+        let rest = buckets::Buckets::new(&rest_globs, fast).map_err(|(k, what)| GlobError {
             pattern: k.map_or_else(String::new, |k| patterns[owner[k]].text.clone()),
             what,
         })?;
         Ok(PatternSet {
             patterns,
-            set,
+            literals,
+            rest,
             owner,
         })
     }
@@ -167,31 +185,32 @@ impl PatternSet {
     /// The index of the first pattern (in the order given) that matches the
     /// repo-relative, `/`-separated path.
     pub fn first_match(&self, path: &[u8]) -> Option<usize> {
-        // Globs are added in pattern order, so the first glob is the first
-        // pattern.
-        self.matching_globs(path).first().map(|&g| self.owner[g])
+        // Globs are numbered in pattern order, so the smallest glob index
+        // belongs to the first pattern.
+        let mut first = None::<usize>;
+        let mut keep = |g: usize| first = Some(first.map_or(g, |f| f.min(g)));
+        self.literals.each_match(path, &mut keep);
+        self.rest.each_match(path, &mut keep);
+        first.map(|g| self.owner[g])
     }
 
     /// The indexes of all patterns that match the path, ascending.
     pub fn matches(&self, path: &[u8]) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .matching_globs(path)
-            .into_iter()
-            .map(|g| self.owner[g])
-            .collect();
+        let mut out = Vec::new();
+        self.literals.each_match(path, |g| out.push(self.owner[g]));
+        self.rest.each_match(path, |g| out.push(self.owner[g]));
+        out.sort_unstable();
         out.dedup();
         out
     }
 
     /// Whether any pattern matches the path.
     pub fn is_match(&self, path: &[u8]) -> bool {
-        with_candidate(path, |c| self.set.is_match_candidate(c))
-    }
-
-    fn matching_globs(&self, path: &[u8]) -> Vec<usize> {
-        let mut globs = with_candidate(path, |c| self.set.matches_candidate(c));
-        globs.sort_unstable();
-        globs
+        let mut any = false;
+        if !self.literals.is_empty() {
+            self.literals.each_match(path, |_| any = true);
+        }
+        any || self.rest.is_match(path)
     }
 }
 

@@ -282,3 +282,103 @@ fn sets_answer_in_pattern_order() {
     let empty = PatternSet::new(Vec::new()).unwrap();
     assert_eq!(empty.first_match(b"a"), None);
 }
+
+/// The literal fast path answers exactly as globset alone does: every
+/// literal form, mixed with wildcards, on paths built from the same names.
+#[test]
+fn literal_fast_path_agrees_with_globset() {
+    use super::{Pattern, PatternSet};
+    let pool = [
+        "src/",
+        "src",
+        "/src",
+        "src/auth/",
+        "src/auth/login.rs",
+        "auth",
+        "auth/",
+        "a/b",
+        "a/b/",
+        "Cargo.toml",
+        "/Cargo.toml",
+        "x.md",
+        "docs/x.md",
+        "docs/",
+        "docs/**",
+        "*.md",
+        "**/test_*.rs",
+        "src/*/mod.rs",
+        "a/**/b",
+        "[ab]/c",
+        "?",
+        "**/auth",
+        "**/auth/**",
+        "a b/",
+        "é/",
+        "src/auth",
+        "docs/x.md/",
+        "b",
+        "a/b/c",
+        "src/auth/*.rs",
+        "src/*.rs",
+        "a/b/?",
+        "src/auth/**/x",
+        "a/[bc]/",
+        "docs/**/*.md",
+        "a/b*",
+    ];
+    let names = [
+        "src",
+        "auth",
+        "a",
+        "b",
+        "c",
+        "docs",
+        "x.md",
+        "Cargo.toml",
+        "login.rs",
+        "a b",
+        "é",
+        "mod.rs",
+        "test_1.rs",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut paths: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..400 {
+        let depth = 1 + next(5);
+        let parts: Vec<&str> = (0..depth).map(|_| names[next(names.len())]).collect();
+        paths.push(parts.join("/").into_bytes());
+    }
+    paths.extend([
+        b"a\nb/c".to_vec(),
+        b"/src/x".to_vec(),
+        b"src/".to_vec(),
+        b"".to_vec(),
+    ]);
+    for round in 0..300 {
+        let n = 1 + next(12);
+        let texts: Vec<&str> = (0..n).map(|_| pool[next(pool.len())]).collect();
+        let pats = || {
+            texts
+                .iter()
+                .map(|t| Pattern::parse(t).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let fast = PatternSet::build(pats(), true).unwrap();
+        let plain = PatternSet::build(pats(), false).unwrap();
+        for p in &paths {
+            let what = format!(
+                "round {round}, patterns {texts:?}, path {:?}",
+                String::from_utf8_lossy(p)
+            );
+            assert_eq!(fast.first_match(p), plain.first_match(p), "{what}");
+            assert_eq!(fast.matches(p), plain.matches(p), "{what}");
+            assert_eq!(fast.is_match(p), plain.is_match(p), "{what}");
+        }
+    }
+}
