@@ -53,11 +53,85 @@ impl std::hash::Hasher for Fnv {
 /// Builds [`Fnv`] hashers.
 pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
-/// Glob indexes by literal (ascending: globs are taken in index order).
-type Map = HashMap<Box<[u8]>, Vec<usize>, FnvBuild>;
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// Passes a `u64` that is already a hash through unchanged.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = fnv_step(self.0, b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Literals by their FNV hash (taken forward, or backward for suffixes, so
+/// that a path's pieces are hashed in one pass), with their glob indexes
+/// (ascending: globs are taken in index order).
+#[derive(Debug, Clone, Default)]
+struct Map {
+    by_hash: HashMap<u64, Vec<(Box<[u8]>, Vec<usize>)>, std::hash::BuildHasherDefault<Identity>>,
+    /// The longest key: no longer piece can hit.
+    max_len: usize,
+    backward: bool,
+}
+
+impl Map {
+    fn backward() -> Map {
+        Map {
+            backward: true,
+            ..Map::default()
+        }
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        if self.backward {
+            key.iter().rev().fold(FNV_START, |h, &b| fnv_step(h, b))
+        } else {
+            key.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
+        }
+    }
+
+    fn put(&mut self, key: &[u8], index: usize) {
+        self.max_len = self.max_len.max(key.len());
+        let h = self.hash(key);
+        let bucket = self.by_hash.entry(h).or_default();
+        match bucket.iter_mut().find(|(k, _)| **k == *key) {
+            Some((_, v)) => v.push(index),
+            None => bucket.push((key.into(), vec![index])),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    /// The indexes of `key`, whose hash (in this map's direction) is `h`.
+    fn get(&self, h: u64, key: &[u8]) -> &[usize] {
+        match self.by_hash.get(&h) {
+            Some(bucket) => bucket
+                .iter()
+                .find(|(k, _)| **k == *key)
+                .map_or(&[], |(_, v)| v.as_slice()),
+            None => &[],
+        }
+    }
+}
 
 /// The literal globs of a set, by form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Literals {
     exact: Map,
     prefix: Map,
@@ -65,8 +139,15 @@ pub(crate) struct Literals {
     inner: Map,
 }
 
-fn put(map: &mut Map, key: &[u8], index: usize) {
-    map.entry(key.into()).or_default().push(index);
+impl Default for Literals {
+    fn default() -> Self {
+        Literals {
+            exact: Map::default(),
+            prefix: Map::default(),
+            suffix: Map::backward(),
+            inner: Map::default(),
+        }
+    }
 }
 
 impl Literals {
@@ -77,13 +158,13 @@ impl Literals {
             .and_then(|g| g.strip_suffix("/**"))
             .and_then(literal)
         {
-            put(&mut self.inner, m, index);
+            self.inner.put(m, index);
         } else if let Some(m) = glob.strip_prefix("**/").and_then(literal) {
-            put(&mut self.suffix, m, index);
+            self.suffix.put(m, index);
         } else if let Some(m) = glob.strip_suffix("/**").and_then(literal) {
-            put(&mut self.prefix, m, index);
+            self.prefix.put(m, index);
         } else if let Some(m) = literal(glob) {
-            put(&mut self.exact, m, index);
+            self.exact.put(m, index);
         } else {
             return false;
         }
@@ -100,54 +181,68 @@ impl Literals {
 
     /// Calls `found` with the glob index of every literal glob that matches.
     pub(crate) fn each_match(&self, path: &[u8], mut found: impl FnMut(usize)) {
-        let mut hit = |map: &Map, key: &[u8]| {
-            for &i in map.get(key).map_or(&[][..], Vec::as_slice) {
+        let mut hit = |map: &Map, h: u64, key: &[u8]| {
+            for &i in map.get(h, key) {
                 found(i);
             }
         };
-        if !self.exact.is_empty() {
-            hit(&self.exact, path);
+        // Forward: prefixes `lit/…` at each `/`, then the whole path.
+        if !self.prefix.is_empty() || !self.exact.is_empty() {
+            let stop = if self.exact.is_empty() {
+                self.prefix.max_len + 1
+            } else {
+                path.len()
+            };
+            let mut h = FNV_START;
+            for (i, &b) in path.iter().enumerate().take(stop) {
+                if b == b'/' && !self.prefix.is_empty() {
+                    hit(&self.prefix, h, &path[..i]);
+                }
+                h = fnv_step(h, b);
+            }
+            if !self.exact.is_empty() {
+                hit(&self.exact, h, path);
+            }
         }
+        // Backward: suffixes `…/lit` at each `/`, and the whole path.
         if !self.suffix.is_empty() {
-            hit(&self.suffix, path);
-        }
-        // Every place a component starts: 0 and after each `/`.
-        let mut buf = [0usize; 64];
-        let heap;
-        let n = path.iter().filter(|&&b| b == b'/').count();
-        let slashes: &[usize] = if n <= buf.len() {
-            let positions = path.iter().enumerate().filter(|(_, &b)| b == b'/');
-            for (slot, (i, _)) in buf.iter_mut().zip(positions) {
-                *slot = i;
+            let mut h = FNV_START;
+            let mut len = 0;
+            for (i, &b) in path.iter().enumerate().rev() {
+                if b == b'/' {
+                    hit(&self.suffix, h, &path[i + 1..]);
+                }
+                h = fnv_step(h, b);
+                len += 1;
+                if len > self.suffix.max_len {
+                    break;
+                }
             }
-            &buf[..n]
-        } else {
-            heap = slash_positions(path);
-            &heap
-        };
-        for &cut in slashes {
-            if !self.prefix.is_empty() {
-                hit(&self.prefix, &path[..cut]);
-            }
-            if !self.suffix.is_empty() {
-                hit(&self.suffix, &path[cut + 1..]);
+            if len == path.len() {
+                hit(&self.suffix, h, path);
             }
         }
+        // Inner `lit/` at the start or after a `/`: one pass from each start.
         if !self.inner.is_empty() {
-            let starts = std::iter::once(0).chain(slashes.iter().map(|&c| c + 1));
+            let starts = std::iter::once(0).chain(
+                path.iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b == b'/')
+                    .map(|(i, _)| i + 1),
+            );
             for start in starts {
-                for &end in slashes.iter().filter(|&&e| e > start) {
-                    hit(&self.inner, &path[start..end]);
+                let mut h = FNV_START;
+                for (k, &b) in path[start..]
+                    .iter()
+                    .enumerate()
+                    .take(self.inner.max_len + 1)
+                {
+                    if b == b'/' {
+                        hit(&self.inner, h, &path[start..start + k]);
+                    }
+                    h = fnv_step(h, b);
                 }
             }
         }
     }
-}
-
-fn slash_positions(path: &[u8]) -> Vec<usize> {
-    path.iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'/')
-        .map(|(i, _)| i)
-        .collect()
 }
