@@ -77,12 +77,15 @@ impl std::hash::Hasher for Identity {
     }
 }
 
+/// A literal and the indexes of the globs it stands for.
+type Entry = (Box<[u8]>, Vec<usize>);
+
 /// Literals by their FNV hash (taken forward, or backward for suffixes, so
 /// that a path's pieces are hashed in one pass), with their glob indexes
 /// (ascending: globs are taken in index order).
 #[derive(Debug, Clone, Default)]
 struct Map {
-    by_hash: HashMap<u64, Vec<(Box<[u8]>, Vec<usize>)>, std::hash::BuildHasherDefault<Identity>>,
+    by_hash: HashMap<u64, Vec<Entry>, std::hash::BuildHasherDefault<Identity>>,
     /// The longest key: no longer piece can hit.
     max_len: usize,
     backward: bool,
