@@ -31,6 +31,7 @@ lint:
 bench:
 	$(CARGO) build --release --workspace --locked
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/ledger.sh
+	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/scope.sh
 
 demo: build
 	bash examples/demo.sh

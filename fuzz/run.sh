@@ -14,7 +14,7 @@
 #   FUZZ_PARALLEL   targets run at once (default 2; the machine has 2 cores)
 #   FUZZ_SANITIZER  address (default) or none
 #   FUZZ_MAX_LEN    largest input tried, in bytes (default 4000: kept files stay < 4 KB)
-#   FUZZ_KEEP_MAX   most corpus files kept per target (default 120)
+#   FUZZ_KEEP_MAX   most corpus files kept per target (default 250)
 #   FUZZ_NO_KEEP=1  fuzz only: leave shared/tests/fuzz_corpus alone
 set -euo pipefail
 
@@ -27,7 +27,7 @@ targets=${FUZZ_TARGETS:-"diff_unified diff_raw glob"}
 parallel=${FUZZ_PARALLEL:-2}
 sanitizer=${FUZZ_SANITIZER:-address}
 max_len=${FUZZ_MAX_LEN:-4000}
-keep_max=${FUZZ_KEEP_MAX:-120}
+keep_max=${FUZZ_KEEP_MAX:-250}
 work=$here/corpus-work
 kept=$root/shared/tests/fuzz_corpus
 
@@ -123,15 +123,28 @@ for t in $targets; do
     done
 done
 
-# Keep the minimized corpus of every target that ran clean: cmin, drop the
-# seeds (already replayed from fuzz/seeds) and anything >= 4 KB, keep at most
-# keep_max files (libFuzzer's merge prefers small inputs; the largest go).
+# Keep a small corpus for every target that ran clean. The work corpus is
+# minimized in place (cargo fuzz cmin, on every coverage feature: it is what
+# the next run starts from); the kept one is a greedy set cover of its code
+# edges (libFuzzer's -set_cover_merge with -use_counters=0: every edge the work
+# corpus reaches, in a few hundred files). Seeds are dropped from it (they are
+# replayed from fuzz/seeds), as is anything >= 4 KB; at most keep_max files
+# stay, the smallest. crash-* files in the kept directory are left alone.
 if [ "${FUZZ_NO_KEEP:-0}" != 1 ]; then
     for t in $targets; do
         [ "$(cat "$work/$t.status" 2>/dev/null)" = ok ] || continue
         dir=$work/$t
         cargo fuzz cmin "${flags[@]}" "$t" "$dir" -- -max_len="$max_len" >"$work/$t.cmin.log" 2>&1 || {
             echo "fuzz: $t: cmin failed (see $work/$t.cmin.log)" >&2
+            status=1
+            continue
+        }
+        cover=$work/$t.keep
+        rm -rf "$cover"
+        mkdir -p "$cover"
+        cargo fuzz run "${flags[@]}" "$t" "$cover" "$dir" -- \
+            -set_cover_merge=1 -use_counters=0 -max_len="$max_len" >"$work/$t.keep.log" 2>&1 || {
+            echo "fuzz: $t: set-cover merge failed (see $work/$t.keep.log)" >&2
             status=1
             continue
         }
@@ -146,7 +159,8 @@ if [ "${FUZZ_NO_KEEP:-0}" != 1 ]; then
             [ "$n" -lt "$keep_max" ] || break
             cp "$f" "$kept/$t/$sum"
             n=$((n + 1))
-        done < <(find "$dir" -maxdepth 1 -type f -printf '%s %p\n' | sort -n)
+        done < <(find "$cover" -maxdepth 1 -type f -printf '%s %p\n' | sort -n)
+        rm -rf "$cover"
         echo "fuzz: $t: kept $n inputs in shared/tests/fuzz_corpus/$t/ (work corpus after cmin: $(find "$dir" -type f | wc -l))"
     done
 fi

@@ -228,7 +228,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         muster_ledger::append::append(ledger, &[event], now).context("recording scope.checked")?;
     }
 
-    let mut out = Outcome::new(report.status, to_json(&report, args.compact));
+    let mut out = Outcome::new(
+        report.status,
+        crate::output::report_json(&report, args.compact),
+    );
     if args.explain {
         for f in &report.files {
             let verdict = if f.allowed { "allowed" } else { "DENIED " };

@@ -11,5 +11,6 @@
 pub mod check;
 pub mod cmd;
 pub mod input;
+pub mod output;
 pub mod policy;
 pub mod tree;
