@@ -6,7 +6,7 @@ PYENV   := target/pyenv
 export MUSTER_BIN_DIR := $(CURDIR)/target/debug
 export MUSTER_PYTHON  := $(CURDIR)/$(PYENV)/bin/python3
 
-.PHONY: all build test lint bench demo pydeps clean
+.PHONY: all build test lint bench demo pydeps clean fuzz
 
 all: build
 
@@ -33,8 +33,15 @@ bench:
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/ledger.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/scope.sh
 
+# Fuzz the diff reader and the glob compiler (cargo fuzz on stable, RUSTC_BOOTSTRAP=1),
+# FUZZ_SECONDS per target (default 600); keeps the minimized corpus in
+# shared/tests/fuzz_corpus/, which `make test` replays.
+fuzz:
+	bash fuzz/run.sh
+
 demo: build
 	bash examples/demo.sh
 
 clean:
 	$(CARGO) clean
+	rm -rf fuzz/target fuzz/corpus-work fuzz/artifacts
