@@ -424,7 +424,7 @@ def final(work, out, meta_path):
     md = ["# muster-scope benchmark", "",
           f"{meta['generated_utc']} · {meta['machine']['cpu']} · {meta['machine']['cores']} cores "
           f"(load average {meta['machine']['loadavg_at_start']} at start) · timer: {meta['timer']} · "
-          f"muster-scope {meta['muster_version']} ({meta['git_rev']}) · pathspec {meta['pathspec_version']}"
+          f"muster-scope {meta['muster_version']} ({meta['git_rev']}; {meta['binary']}) · pathspec {meta['pathspec_version']}"
           + (f", google-re2 {meta['re2_version']}" if meta.get("re2_version") else f" (re2 backend not available: {meta.get('re2_unavailable')})"), "",
           "| paths | allow globs | allowed | muster-scope | paths/s | max RSS | pathspec simple | x | pathspec re2 | x | same report |",
           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -439,7 +439,7 @@ def final(work, out, meta_path):
             elif p.get("skipped"):
                 cells += [f"skipped (~{p['estimated_s']} s)", ""]
             else:
-                cells += [fmt_s(p["median_s"]), f"{p['muster_faster_x']:.0f}x"]
+                cells += [fmt_s(p["median_s"]), f"{p['muster_faster_x']:.1f}x"]
                 same.append("yes" if p["agrees"] else "**NO**")
         md.append(f"| {r['paths']:,} | {r['allow_globs']} | {100 * r['allowed'] / r['paths']:.0f}% | {fmt_s(m['median_s'])} "
                   f"| {m['paths_per_s']:,.0f} | {m['max_rss_mb']:.0f} MB | " + " | ".join(cells) + f" | {', '.join(same) or '-'} |")
