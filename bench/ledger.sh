@@ -37,12 +37,9 @@ APPEND_TIMEOUT=${BENCH_APPEND_TIMEOUT:-}
 NOW=2026-11-21T08:00:00Z
 SEED=20261121
 
-log() { printf '[bench/ledger %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+BENCH_NAME=ledger
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ---- check what we need, before any work ------------------------------------
 [ -x "$BIN" ] || die "no executable $BIN; build it with \`cargo build --release -p muster-ledger\`, or set MUSTER_BIN_DIR to the directory holding muster-ledger"
@@ -54,19 +51,7 @@ is_count "$APPEND_RUNS" || die "BENCH_APPEND_RUNS must be a positive whole numbe
 is_count "$VERIFY_RUNS" || die "BENCH_VERIFY_RUNS must be a positive whole number"
 [ -z "$APPEND_TIMEOUT" ] || is_count "$APPEND_TIMEOUT" || die "BENCH_APPEND_TIMEOUT must be a positive whole number of seconds"
 
-mkdir -p "$OUT" "$TMPBASE"
-rm -f "$OUT/ledger.json" "$OUT/ledger.md" # no stale results if this run fails
-work=$(mktemp -d "$TMPBASE/ledger-bench.XXXXXX")
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        log "kept the work directory $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+bench_workdir
 
 # Disk: the largest size needs its events file and its ledger side by side.
 max_n=0
@@ -77,37 +62,7 @@ if [ -n "$free_mb" ] && [ "$free_mb" -lt "$need_mb" ]; then
     die "$work has ${free_mb} MB free; $max_n events need about $need_mb MB (BENCH_TMPDIR names another place)"
 fi
 
-# ---- the timer: hyperfine when there is one, else a shell loop --------------
-HYPERFINE=
-if [ "${BENCH_NO_HYPERFINE:-0}" != 1 ]; then
-    if ! command -v hyperfine >/dev/null && [ "${BENCH_NO_INSTALL:-0}" != 1 ] &&
-        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        log "hyperfine is missing; installing it (apt-get install -y hyperfine)"
-        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine >"$work/apt.log" 2>&1; then
-            log "apt-get install failed; running apt-get update first"
-            if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine; } >>"$work/apt.log" 2>&1; then
-                tail -n 5 "$work/apt.log" >&2
-                log "could not install hyperfine; timing with a shell loop"
-            fi
-        fi
-    fi
-    if command -v hyperfine >/dev/null; then
-        if hyperfine -N --runs 1 --style none true >/dev/null 2>&1; then
-            HYPERFINE=$(command -v hyperfine)
-        else
-            log "this hyperfine has no -N (--shell=none); timing with a shell loop"
-        fi
-    fi
-fi
-if [ -n "$HYPERFINE" ]; then
-    TIMER="$(hyperfine --version | head -n 1) (-N, no shell)"
-elif [ -n "${EPOCHREALTIME:-}" ]; then
-    TIMER="bash loop, \$EPOCHREALTIME"
-else
-    TIMER="bash loop, date +%s%N"
-fi
-log "timing with: $TIMER"
+bench_timer
 
 # now_us: microseconds since the epoch. $EPOCHREALTIME (bash 5) costs no
 # process; `date +%s%N` costs a fork, about a millisecond, counted in the time.
@@ -447,7 +402,6 @@ version=$("$BIN" --version 2>/dev/null | awk '{ print $2 }') || version=unknown
 git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null) || git_rev=unknown
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) || cpu=unknown
 cores=$(nproc 2>/dev/null || echo 0)
-loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load_start=$(loadavg)
 log "muster-ledger $version at $BIN; sizes: $SIZES; work dir $work ($(stat -f -c %T "$work" 2>/dev/null || echo '?'))"
 echo "muster-ledger bench: $BIN ($version, $git_rev), ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"

@@ -41,12 +41,9 @@ TMPBASE=${BENCH_TMPDIR:-$OUT}
 REQS=$here/py-requirements.txt
 SEED=20261121
 
-log() { printf '[bench/scope %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+BENCH_NAME=scope
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ---- check what we need, before any work ------------------------------------
 [ -x "$BIN" ] || die "no executable $BIN; build it with \`cargo build --release -p muster-scope-check\`, or set MUSTER_BIN_DIR to the directory holding muster-scope"
@@ -58,19 +55,7 @@ for k in $GLOBS; do is_count "$k" || die "BENCH_SCOPE_GLOBS: \"$k\" is not a pos
 is_count "$PY_CAP_S" || die "BENCH_PY_CAP_S must be a positive whole number of seconds"
 [ -x /usr/bin/time ] || die "/usr/bin/time not found (peak RSS comes from /usr/bin/time -v; apt-get install time)"
 
-mkdir -p "$OUT" "$TMPBASE"
-rm -f "$OUT/scope.json" "$OUT/scope.md" # no stale results if this run fails
-work=$(mktemp -d "$TMPBASE/scope-bench.XXXXXX")
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        log "kept the work directory $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+bench_workdir
 
 # A private copy of the binary: a `cargo build` elsewhere in the workspace
 # while the bench runs must not change what is measured halfway through.
@@ -126,16 +111,8 @@ else
 fi
 
 # ---- the timer: hyperfine -N, else a shell loop --------------------------------
-HYPERFINE=
-if [ "${BENCH_NO_HYPERFINE:-0}" != 1 ] && command -v hyperfine >/dev/null &&
-    hyperfine -N --runs 1 --style none true >/dev/null 2>&1; then
-    HYPERFINE=$(command -v hyperfine)
-    TIMER="$(hyperfine --version | head -n 1) (-N, no shell)"
-else
-    TIMER="bash loop, \$EPOCHREALTIME"
-    [ -n "${EPOCHREALTIME:-}" ] || die "no hyperfine (apt-get install hyperfine) and no \$EPOCHREALTIME (bash 5) to time with"
-fi
-log "timing with: $TIMER"
+bench_timer
+[ -n "$HYPERFINE" ] || [ -n "${EPOCHREALTIME:-}" ] || die "no hyperfine (apt-get install hyperfine) and no \$EPOCHREALTIME (bash 5) to time with"
 
 # hf_quote ARG...: the arguments as one command line for hyperfine -N, which
 # splits it like a POSIX shell (single quotes, no $'...').
@@ -480,7 +457,6 @@ version=$("$BIN" --version 2>/dev/null | awk '{ print $2 }') || version=unknown
 git_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || git_rev=unknown
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) || cpu=unknown
 cores=$(nproc 2>/dev/null || echo 0)
-loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 load_start=$(loadavg)
 log "muster-scope $version at $BIN_SRC (measured from a copy); paths: $SIZES; allow globs: $GLOBS; work dir $work"
 echo "muster-scope bench: $BIN_SRC ($version, $git_rev, built $bin_built, sha256 $bin_sha...), ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"
