@@ -22,6 +22,10 @@ pub struct Scope {
     protected: PatternSet,
     /// For each protected pattern, the allow patterns that name inside it.
     explicit: Vec<PatternSet>,
+    /// `allow 'P'` for each allow pattern, and for each explicit set's
+    /// patterns: made once, not once per path.
+    allow_labels: Vec<String>,
+    explicit_labels: Vec<Vec<String>>,
     /// Whether gitlinks (submodule pointers) may change.
     pub allow_gitlinks: bool,
 }
@@ -70,12 +74,22 @@ impl Scope {
                 .collect();
             explicit.push(PatternSet::new(naming).map_err(|e| anyhow!("--allow: {e}"))?);
         }
+        let label = |set: &PatternSet| -> Vec<String> {
+            set.patterns()
+                .iter()
+                .map(|p| format!("allow '{}'", p.text))
+                .collect()
+        };
+        let allow_labels = label(&allow_set);
+        let explicit_labels = explicit.iter().map(label).collect();
         Ok(Scope {
             allow: allow_set,
             deny,
             protected: protected_set,
             explicit,
             allow_gitlinks,
+            allow_labels,
+            explicit_labels,
         })
     }
 
@@ -120,7 +134,7 @@ impl Scope {
         {
             let p = &self.protected.patterns()[k].text;
             return match self.explicit[k].first_match(path) {
-                Some(a) => allow(&self.explicit[k].patterns()[a].text),
+                Some(a) => allowed(self.explicit_labels[k][a].clone()),
                 None => refuse(
                     format!("protected '{p}'"),
                     format!("protected path ('{p}' in scope.protected): the allowlist must name it explicitly"),
@@ -128,7 +142,7 @@ impl Scope {
             };
         }
         match self.allow.first_match(path) {
-            Some(a) => allow(&self.allow.patterns()[a].text),
+            Some(a) => allowed(self.allow_labels[a].clone()),
             None => Decision {
                 allowed: false,
                 decided_by: None,
@@ -138,10 +152,10 @@ impl Scope {
     }
 }
 
-fn allow(pattern: &str) -> Decision {
+fn allowed(label: String) -> Decision {
     Decision {
         allowed: true,
-        decided_by: Some(format!("allow '{pattern}'")),
+        decided_by: Some(label),
         reason: None,
     }
 }
