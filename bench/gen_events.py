@@ -33,7 +33,8 @@ import argparse
 import datetime as dt
 import json
 import random
-import sys
+
+from benchlib import write_lines
 
 EPOCH_MS = int(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
 TASKS_PER_RUN = (20, 40)
@@ -128,19 +129,7 @@ def main():
         ap.error("--count must be at least 1")
     rng = random.Random(a.seed)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8", newline="\n")
-    buf = []
-    gen = events(rng)
-    for _ in range(a.count):
-        buf.append(dumps(next(gen)))
-        if len(buf) >= 8192:
-            out.write("\n".join(buf) + "\n")
-            buf.clear()
-    if buf:
-        out.write("\n".join(buf) + "\n")
-    out.flush()
-    if out is not sys.stdout:
-        out.close()
+    write_lines(a.out, map(dumps, events(rng)), a.count, batch=8192)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ import bisect
 import random
 import sys
 
+from benchlib import write_lines
+
 # ---- the repo model (fixed; the seed only drives which paths get changed) ----
 
 DOMAINS = (
@@ -484,19 +486,7 @@ def main():
     if a.count < 1:
         ap.error("--count must be at least 1")
     if a.cmd == "paths":
-        out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8", newline="\n")
-        gen = paths(a.seed)
-        buf = []
-        for _ in range(a.count):
-            buf.append(next(gen))
-            if len(buf) >= 65536:
-                out.write("\n".join(buf) + "\n")
-                buf.clear()
-        if buf:
-            out.write("\n".join(buf) + "\n")
-        out.flush()
-        if out is not sys.stdout:
-            out.close()
+        write_lines(a.out, paths(a.seed), a.count)
     else:
         allow = globs(a.count, a.seed)
         with open(a.allow_out, "w", encoding="utf-8", newline="\n") as f:

@@ -525,31 +525,9 @@ fn decimal_inputs_are_read_as_the_nearest_double() {
 // ---------------------------------------------------------------------------
 // Random events
 
-/// xorshift64*: deterministic, no crates.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
+#[path = "../../shared/tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const TRICKY_CHARS: &[char] = &[
     'a',
@@ -603,7 +581,7 @@ fn random_string(rng: &mut Rng, max_len: usize) -> (String, String) {
             0 => char::from_u32(rng.below(0xd800) as u32).unwrap_or('x'),
             1 => char::from_u32(0x10000 + rng.below(0x100000) as u32).unwrap_or('x'),
             2 | 3 => (b'a' + rng.below(26) as u8) as char,
-            _ => rng.pick(TRICKY_CHARS),
+            _ => *rng.pick(TRICKY_CHARS),
         };
         value.push(c);
         write_char(rng, c, &mut text);
@@ -716,7 +694,8 @@ fn random_number(rng: &mut Rng) -> String {
 }
 
 fn random_sep(rng: &mut Rng) -> &'static str {
-    rng.pick(&["", "", "", " ", "\t", "  "])
+    const GAPS: &[&str] = &["", "", "", " ", "\t", "  "];
+    rng.pick::<&str>(GAPS)
 }
 
 const TRICKY_KEYS: &[&str] = &[
@@ -818,8 +797,8 @@ fn random_event(rng: &mut Rng, i: usize) -> Ev {
     ];
     let mut payload = String::new();
     random_object(rng, 0, &mut payload);
-    let event_type = rng.pick(TYPES);
-    let run_id = rng.pick(&["\"r1\"", "\"run-2\"", "\"R_3.x\""]);
+    let event_type = *rng.pick(TYPES);
+    let run_id = *rng.pick(&["\"r1\"", "\"run-2\"", "\"R_3.x\""]);
     let mut e = ev(event_type, &payload).with("run_id", run_id);
     match rng.below(3) {
         0 => {}
@@ -851,7 +830,7 @@ fn random_event(rng: &mut Rng, i: usize) -> Ev {
         e = e.with("ts_utc", &ts);
     }
     if rng.one_in(4) {
-        e = e.spaced(rng.pick(&[" ", "\t", " \t "]));
+        e = e.spaced(rng.pick::<&str>(&[" ", "\t", " \t "]));
     }
     e
 }

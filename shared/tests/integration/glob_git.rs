@@ -270,31 +270,9 @@ const SEGMENTS: &[&[u8]] = &[
     "日本".as_bytes(), "Ωmega".as_bytes(), b"\xff", b"x\xe9y", b"tab\there",
 ];
 
-/// xorshift64*: a fixed seed gives the same patterns and paths every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
+#[path = "../support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn random_path(rng: &mut Rng) -> Vec<u8> {
     let depth = *rng.pick(&[1, 1, 2, 2, 2, 3, 3, 3, 4, 5]);
