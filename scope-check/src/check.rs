@@ -6,147 +6,84 @@
 //! them is not allowed, fail closed); a gitlink (mode 160000) needs
 //! `--allow-gitlinks`; binary files are flagged, not refused.
 
-use crate::policy::{path_problem, Scope};
-use muster_shared::diff::{ChangeKind, FileChange};
-use muster_shared::schema::{ScopeReport, ScopedFile, Violation};
-use muster_shared::Status;
+use crate::input::{Files, Item};
+use crate::policy::{path_problem, Scope, Verdict};
+use muster_shared::diff::ChangeKind;
 
 /// Mode of a symlink.
 pub const SYMLINK: &str = "120000";
 /// Mode of a gitlink (a submodule's commit).
 pub const GITLINK: &str = "160000";
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Below this many files one thread decides them all.
+const PARALLEL_FROM: usize = 20_000;
+
+/// Decides every file, in input order. Large changes are decided on every
+/// core (each file alone).
+pub fn check(files: &Files<'_>, scope: &Scope) -> Vec<Verdict> {
+    let parts = muster_shared::par::map_chunks(files.len(), PARALLEL_FROM, |range| {
+        // Each thread its own copy: a regex shared between threads makes
+        // them queue for its cache pool.
+        let scope = scope.clone();
+        range
+            .map(|i| decide(files.get(i), &scope))
+            .collect::<Vec<_>>()
+    });
+    let mut out = Vec::with_capacity(files.len());
+    for p in parts {
+        out.extend(p);
+    }
+    out
 }
 
-/// Checks every change against the scope. Large changes are decided on
-/// every core (each file alone); the report keeps the input order.
-pub fn check(changes: &[FileChange], scope: &Scope) -> ScopeReport {
-    let threads = if changes.len() < 20_000 {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(16)
-    };
-    let per = changes.len().div_ceil(threads).max(1);
-    let decided: Vec<Vec<(ScopedFile, Option<Violation>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = changes
-            .chunks(per)
-            .map(|part| {
-                // Each thread its own copy: a regex shared between threads
-                // makes them queue for its cache pool.
-                let scope = scope.clone();
-                s.spawn(move || {
-                    part.iter()
-                        .map(|c| decide_file(c, &scope))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(changes.chunks(per))
-            // A panicking thread is a bug; decide that part again here so the
-            // report is whole (and the panic shows in that call if it recurs).
-            .map(|(h, part)| {
-                h.join()
-                    .unwrap_or_else(|_| part.iter().map(|c| decide_file(c, scope)).collect())
-            })
-            .collect()
-    });
-    let mut files = Vec::with_capacity(changes.len());
-    let mut violations = Vec::new();
-    for (file, violation) in decided.into_iter().flatten() {
-        files.push(file);
-        violations.extend(violation);
+/// One file's verdict: its path, then the rules beyond the path.
+pub fn decide(item: Item<'_>, scope: &Scope) -> Verdict {
+    let v = scope.decide(item.path);
+    if !v.allowed() {
+        return v;
     }
-    ScopeReport {
-        schema: "muster.scope-report/v1".into(),
-        status: if violations.is_empty() {
-            Status::Pass
-        } else {
-            Status::Blocked
-        },
-        allow: scope.allow(),
-        deny: scope.deny(),
-        files,
-        violations,
-    }
-}
-
-/// One file's entry in the report, and its violation if it is not allowed.
-fn decide_file(c: &FileChange, scope: &Scope) -> (ScopedFile, Option<Violation>) {
-    let d = scope.decide(&c.path);
-    let (mut allowed, mut decided_by, mut reason) = (d.allowed, d.decided_by, d.reason);
-    if allowed {
-        if let Some(why) = extra_rule(c, scope) {
-            allowed = false;
-            decided_by = Some(why.0);
-            reason = Some(why.1);
-        }
-    }
-    let violation = (!allowed).then(|| Violation {
-        path: text(&c.path),
-        change: c.change,
-        reason: reason.unwrap_or_else(|| "not allowed".into()),
-    });
-    let file = ScopedFile {
-        path: text(&c.path),
-        change: c.change,
-        old_path: c.old_path.as_deref().map(text),
-        mode: c.new_mode.clone(),
-        binary: c.binary,
-        allowed,
-        decided_by,
-    };
-    (file, violation)
+    extra_rule(item, scope).unwrap_or(v)
 }
 
 /// The rules beyond the path itself: the rename source, symlink targets,
-/// gitlinks. Returns (decided_by, reason) when one refuses.
-fn extra_rule(c: &FileChange, scope: &Scope) -> Option<(String, String)> {
+/// gitlinks. Returns the refusal when one refuses.
+fn extra_rule(c: Item<'_>, scope: &Scope) -> Option<Verdict> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     if c.change == ChangeKind::Renamed {
-        if let Some(old) = &c.old_path {
-            let d = scope.decide(old);
-            if !d.allowed {
-                let why = d.reason.unwrap_or_else(|| "not allowed".into());
-                return Some((
-                    format!(
-                        "rename source: {}",
-                        d.decided_by.unwrap_or_else(|| "no pattern".into())
-                    ),
+        if let Some(old) = c.old_path {
+            let v = scope.decide(old);
+            if !v.allowed() {
+                let by = scope.decided_by(&v).unwrap_or("no pattern");
+                let why = scope.reason(&v).unwrap_or("not allowed");
+                return Some(Verdict::rule(
+                    format!("rename source: {by}"),
                     format!("renamed from '{}', which is not allowed: {why}", text(old)),
                 ));
             }
         }
     }
-    let mode = c.new_mode.as_deref();
     // A pure rename or copy in a unified diff says nothing of the mode: it
     // may be a symlink whose target means something else from its new place.
-    if mode.is_none() && matches!(c.change, ChangeKind::Renamed | ChangeKind::Copied) {
-        return Some((
-            "symlink rule".into(),
+    if c.mode.is_none() && matches!(c.change, ChangeKind::Renamed | ChangeKind::Copied) {
+        return Some(Verdict::rule(
+            "symlink rule",
             "a rename or copy whose mode the input does not give (a pure rename in a unified diff) \
-             may move a symlink out of the repo: check it with `git diff --raw -z`"
-                .into(),
+             may move a symlink out of the repo: check it with `git diff --raw -z`",
         ));
     }
-    if mode == Some(GITLINK) && c.change != ChangeKind::Deleted && !scope.allow_gitlinks {
-        return Some((
-            "gitlink rule".into(),
-            "a gitlink (submodule commit) changes; gitlinks are denied unless --allow-gitlinks"
-                .into(),
+    if c.mode == Some(GITLINK) && c.change != ChangeKind::Deleted && !scope.allow_gitlinks {
+        return Some(Verdict::rule(
+            "gitlink rule",
+            "a gitlink (submodule commit) changes; gitlinks are denied unless --allow-gitlinks",
         ));
     }
-    if mode == Some(SYMLINK) && c.change != ChangeKind::Deleted {
-        let why = match &c.symlink_target {
-            None => Some("symlink target unknown: raw diffs and bundles carry no content; check the unified diff".to_string()),
-            Some(t) => symlink_problem(&c.path, t).map(str::to_string),
+    if c.mode == Some(SYMLINK) && c.change != ChangeKind::Deleted {
+        let why = match c.symlink_target {
+            None => Some("symlink target unknown: raw diffs and bundles carry no content; check the unified diff"),
+            Some(t) => symlink_problem(c.path, t),
         };
         if let Some(why) = why {
-            return Some(("symlink rule".into(), why));
+            return Some(Verdict::rule("symlink rule", why));
         }
     }
     None
@@ -195,6 +132,7 @@ pub fn symlink_problem(path: &[u8], target: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use muster_shared::diff::FileChange;
 
     fn scope(allow: &[&str], deny: &[&str]) -> Scope {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -219,6 +157,12 @@ mod tests {
         }
     }
 
+    /// The verdict on one change, and its reason.
+    fn one(c: FileChange, s: &Scope) -> (bool, String) {
+        let v = check(&Files::Changes(vec![c]), s).remove(0);
+        (v.allowed(), s.reason(&v).unwrap_or("").to_string())
+    }
+
     #[test]
     fn symlink_targets() {
         assert_eq!(symlink_problem(b"a/link", b"../b"), None);
@@ -238,13 +182,11 @@ mod tests {
         let s = scope(&["src/"], &[]);
         let mut r = change("src/new.rs", ChangeKind::Renamed);
         r.old_path = Some(b"lib/old.rs".to_vec());
-        let report = check(&[r.clone()], &s);
-        assert_eq!(report.status, Status::Blocked);
-        assert!(report.violations[0]
-            .reason
-            .starts_with("renamed from 'lib/old.rs'"));
+        let (allowed, why) = one(r.clone(), &s);
+        assert!(!allowed);
+        assert!(why.starts_with("renamed from 'lib/old.rs'"), "{why}");
         r.change = ChangeKind::Copied;
-        assert_eq!(check(&[r], &s).status, Status::Pass);
+        assert!(one(r, &s).0);
     }
 
     #[test]
@@ -253,9 +195,9 @@ mod tests {
         let mut r = change("b/link2", ChangeKind::Renamed);
         r.old_path = Some(b"a/b/link".to_vec());
         r.new_mode = None;
-        let report = check(&[r], &s);
-        assert_eq!(report.status, Status::Blocked);
-        assert!(report.violations[0].reason.contains("git diff --raw -z"));
+        let (allowed, why) = one(r, &s);
+        assert!(!allowed);
+        assert!(why.contains("git diff --raw -z"), "{why}");
     }
 
     #[test]
@@ -263,23 +205,36 @@ mod tests {
         let s = scope(&["**"], &[]);
         let mut g = change("vendor/lib", ChangeKind::Added);
         g.new_mode = Some(GITLINK.into());
-        assert_eq!(check(&[g.clone()], &s).status, Status::Blocked);
+        assert!(!one(g.clone(), &s).0);
         let s2 = Scope::new(&["**".into()], &[], &[], true).unwrap();
-        assert_eq!(check(&[g], &s2).status, Status::Pass);
+        assert!(one(g, &s2).0);
         let mut l = change("docs/link", ChangeKind::Added);
         l.new_mode = Some(SYMLINK.into());
-        assert_eq!(
-            check(&[l.clone()], &s).status,
-            Status::Blocked,
-            "unknown target"
-        );
+        assert!(!one(l.clone(), &s).0, "unknown target");
         l.symlink_target = Some(b"../README.md".to_vec());
-        assert_eq!(check(&[l.clone()], &s).status, Status::Pass);
+        assert!(one(l.clone(), &s).0);
         l.symlink_target = Some(b"../../outside".to_vec());
-        assert_eq!(check(&[l], &s).status, Status::Blocked);
+        assert!(!one(l, &s).0);
         let mut b = change("img.png", ChangeKind::Added);
         b.binary = true;
-        let r = check(&[b], &s);
-        assert_eq!((r.status, r.files[0].binary), (Status::Pass, true));
+        assert!(one(b, &s).0, "binary files are flagged, not refused");
+    }
+
+    #[test]
+    fn many_files_are_decided_in_input_order() {
+        let s = scope(&["src/"], &["src/secret/"]);
+        let paths: Vec<String> = (0..PARALLEL_FROM * 2 + 3)
+            .map(|i| match i % 3 {
+                0 => format!("src/{i}.rs"),
+                1 => format!("src/secret/{i}"),
+                _ => format!("lib/{i}"),
+            })
+            .collect();
+        let files = Files::Paths(paths.iter().map(|p| p.as_bytes()).collect());
+        let got = check(&files, &s);
+        let want: Vec<Verdict> = paths.iter().map(|p| s.decide(p.as_bytes())).collect();
+        assert_eq!(got, want);
+        assert_eq!(got[1], Verdict::Deny(0));
+        assert_eq!(got[2], Verdict::NoMatch);
     }
 }

@@ -1,13 +1,13 @@
 //! Flags, and the thin shell around the library: read, decide, write.
 
-use crate::input::{self, PathList};
+use crate::input::{self, Files, PathList};
 use crate::policy::{Scope, DEFAULT_PROTECTED};
-use crate::{check, tree};
+use crate::{check, output, tree};
 use anyhow::{Context, Result};
 use clap::Parser;
 use muster_shared::cli::{Outcome, EXIT_STATUS};
 use muster_shared::io::{read_input, to_json, write_atomic};
-use muster_shared::schema::{json_schema, Bundle, EventInput, ScopeReport};
+use muster_shared::schema::{json_schema, Bundle, EventInput, ScopeReport, Violation};
 use muster_shared::{config, time, Status, Usage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -143,6 +143,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     // The emitted diff is written only once the scope has compiled: a run
     // that fails leaves no file behind.
     let mut emitted: Option<(&PathBuf, Vec<u8>)> = None;
+    let inp;
     let (change, bundle_ids) = match (&args.before, &args.after) {
         (Some(b), Some(a)) => {
             let files = tree::compare(b, a).context("--before/--after")?;
@@ -151,14 +152,14 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
             (
                 input::Change {
-                    files,
+                    files: Files::Changes(files),
                     bundle_scope: None,
                 },
                 None,
             )
         }
         _ => {
-            let inp = read_input(&args.input)?;
+            inp = read_input(&args.input)?;
             let sep = args.paths.then_some(if args.nul {
                 PathList::Nul
             } else {
@@ -193,10 +194,22 @@ pub fn run(args: Args) -> Result<Outcome> {
         &cfg.protected,
         args.allow_gitlinks || cfg.allow_gitlinks,
     )?;
-    let report = check::check(&change.files, &scope);
+    let files = &change.files;
+    let verdicts = check::check(files, &scope);
+    let status = output::status(&verdicts);
     if let Some((path, bytes)) = emitted {
         write_atomic(path, &bytes)?;
     }
+    // The violations, in input order.
+    let refused = || {
+        verdicts.iter().enumerate().filter_map(|(i, v)| {
+            scope.reason(v).map(|reason| Violation {
+                path: String::from_utf8_lossy(files.get(i).path).into_owned(),
+                change: files.get(i).change,
+                reason: reason.to_string(),
+            })
+        })
+    };
 
     if let Some(ledger) = &args.ledger {
         let (bundle_run, bundle_task) = bundle_ids.clone().unzip();
@@ -213,11 +226,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             task_id: args.task.clone().or(bundle_task),
             actor: Some("muster-scope".into()),
             payload: Some(serde_json::json!({
-                "status": report.status,
-                "files": report.files.len(),
-                "violations": report.violations,
-                "allow": report.allow,
-                "deny": report.deny,
+                "status": status,
+                "files": files.len(),
+                "violations": refused().collect::<Vec<_>>(),
+                "allow": scope.allow(),
+                "deny": scope.deny(),
             })),
             idempotency_key: None,
         };
@@ -228,22 +241,20 @@ pub fn run(args: Args) -> Result<Outcome> {
         muster_ledger::append::append(ledger, &[event], now).context("recording scope.checked")?;
     }
 
-    let mut out = Outcome::new(
-        report.status,
-        crate::output::report_json(&report, args.compact),
-    );
+    let mut pieces = output::report_json(files, &verdicts, &scope, args.compact).into_iter();
+    let mut out = Outcome::new(status, pieces.next().unwrap_or_default());
+    out.stdout_pieces = pieces.collect();
     if args.explain {
-        for f in &report.files {
-            let verdict = if f.allowed { "allowed" } else { "DENIED " };
-            let by = f.decided_by.as_deref().unwrap_or("no pattern matched");
-            out = out.note(format!("{verdict} {:?} ({by})", f.path));
+        for (i, v) in verdicts.iter().enumerate() {
+            let verdict = if v.allowed() { "allowed" } else { "DENIED " };
+            let by = scope.decided_by(v).unwrap_or("no pattern matched");
+            let path = String::from_utf8_lossy(files.get(i).path);
+            out = out.note(format!("{verdict} {path:?} ({by})"));
         }
     }
-    if !report.violations.is_empty() {
-        let n = report.violations.len();
-        let first: Vec<String> = report
-            .violations
-            .iter()
+    let n = verdicts.iter().filter(|v| !v.allowed()).count();
+    if n > 0 {
+        let first: Vec<String> = refused()
             .take(3)
             .map(|v| format!("{:?} ({})", v.path, v.reason))
             .collect();
@@ -254,13 +265,13 @@ pub fn run(args: Args) -> Result<Outcome> {
         };
         out = out.note(format!(
             "blocked: {n} of {} files outside the scope: {}{more}",
-            report.files.len(),
+            files.len(),
             first.join("; ")
         ));
     }
-    // A million-file change is millions of small allocations: the process
-    // is about to exit, so let the OS take them back instead of freeing each.
-    std::mem::forget(report);
+    // A million-file change is many allocations: the process is about to
+    // exit, so let the OS take them back instead of freeing each.
+    std::mem::forget(verdicts);
     std::mem::forget(change);
     Ok(out)
 }

@@ -22,6 +22,9 @@ EXIT STATUS:
 pub struct Outcome {
     /// Bytes for stdout, written only after the run has finished.
     pub stdout: Vec<u8>,
+    /// More bytes for stdout, written after `stdout` in order: a large
+    /// output made in pieces (on several cores) need not be joined first.
+    pub stdout_pieces: Vec<Vec<u8>>,
     /// The status; it sets the exit code.
     pub status: Option<Status>,
     /// Lines for stderr, each printed as `muster-<tool>: <line>`.
@@ -83,7 +86,8 @@ pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome
             for line in &outcome.notes {
                 let _ = writeln!(err, "{prog}: {line}");
             }
-            if let Err(e) = write_stdout(&outcome.stdout) {
+            let pieces = std::iter::once(&outcome.stdout).chain(&outcome.stdout_pieces);
+            if let Err(e) = write_stdout(pieces) {
                 let _ = writeln!(err, "{prog}: error: writing <stdout>: {e}");
                 return ExitCode::from(crate::error::EXIT_FAIL);
             }
@@ -132,9 +136,15 @@ pub fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
 }
 
-fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+fn write_stdout<'a>(pieces: impl Iterator<Item = &'a Vec<u8>>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    let all = || {
+        for p in pieces {
+            out.write_all(p)?;
+        }
+        out.flush()
+    };
+    match all() {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

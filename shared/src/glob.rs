@@ -190,7 +190,7 @@ impl PatternSet {
         let mut first = None::<usize>;
         let mut keep = |g: usize| first = Some(first.map_or(g, |f| f.min(g)));
         self.literals.each_match(path, &mut keep);
-        self.rest.each_match(path, &mut keep);
+        SCRATCH.with_borrow_mut(|scratch| self.rest.each_match(path, scratch, &mut keep));
         first.map(|g| self.owner[g])
     }
 
@@ -198,7 +198,10 @@ impl PatternSet {
     pub fn matches(&self, path: &[u8]) -> Vec<usize> {
         let mut out = Vec::new();
         self.literals.each_match(path, |g| out.push(self.owner[g]));
-        self.rest.each_match(path, |g| out.push(self.owner[g]));
+        SCRATCH.with_borrow_mut(|scratch| {
+            self.rest
+                .each_match(path, scratch, |g| out.push(self.owner[g]))
+        });
         out.sort_unstable();
         out.dedup();
         out
@@ -212,6 +215,12 @@ impl PatternSet {
         }
         any || self.rest.is_match(path)
     }
+}
+
+thread_local! {
+    /// Working space for globset's matches, one per thread: matching a
+    /// million paths should not allocate a million times.
+    static SCRATCH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Compiles globs; an error names the glob's index when it is known.

@@ -16,6 +16,7 @@ pub mod error;
 pub mod glob;
 pub mod id;
 pub mod io;
+pub mod par;
 pub mod runid;
 pub mod schema;
 pub mod time;

@@ -53,6 +53,21 @@ pub enum ChangeKind {
     TypeChanged,
 }
 
+impl ChangeKind {
+    /// The name JSON uses (`added`, `mode_changed`, ...): what serde writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Renamed => "renamed",
+            ChangeKind::Copied => "copied",
+            ChangeKind::ModeChanged => "mode_changed",
+            ChangeKind::TypeChanged => "type_changed",
+        }
+    }
+}
+
 /// One changed file, as read from a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {

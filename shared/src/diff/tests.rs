@@ -235,3 +235,22 @@ fn never_panics() {
         }
     }
 }
+
+#[test]
+fn change_kind_names_are_what_serde_writes() {
+    use ChangeKind::*;
+    for k in [
+        Added,
+        Modified,
+        Deleted,
+        Renamed,
+        Copied,
+        ModeChanged,
+        TypeChanged,
+    ] {
+        assert_eq!(
+            serde_json::to_string(&k).unwrap(),
+            format!("\"{}\"", k.as_str())
+        );
+    }
+}

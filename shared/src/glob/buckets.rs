@@ -73,28 +73,33 @@ impl Buckets {
         self.floating.is_none() && self.by_dir.is_empty()
     }
 
-    /// The parts a path must be run against.
-    fn parts<'a>(&'a self, path: &[u8]) -> impl Iterator<Item = &'a Part> + 'a {
-        let dirs: Vec<&Part> = if self.by_dir.is_empty() {
-            Vec::new()
-        } else {
-            path.iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'/')
-                .filter_map(|(cut, _)| self.by_dir.get(&path[..cut]))
-                .collect()
-        };
+    /// The parts a path must be run against: the floating one, then those
+    /// of its leading directories, shortest first.
+    fn parts<'a>(&'a self, path: &'a [u8]) -> impl Iterator<Item = &'a Part> + 'a {
+        let dirs = path
+            .iter()
+            .enumerate()
+            .filter(move |(_, &b)| b == b'/' && !self.by_dir.is_empty())
+            .filter_map(move |(cut, _)| self.by_dir.get(&path[..cut]));
         self.floating.iter().chain(dirs)
     }
 
     /// Calls `found` with the whole-set index of every glob that matches.
-    pub(crate) fn each_match(&self, path: &[u8], mut found: impl FnMut(usize)) {
+    /// `scratch` is working space (kept by the caller to spare an
+    /// allocation per path).
+    pub(crate) fn each_match(
+        &self,
+        path: &[u8],
+        scratch: &mut Vec<usize>,
+        mut found: impl FnMut(usize),
+    ) {
         if self.is_empty() {
             return;
         }
         with_candidate(path, |c| {
             for part in self.parts(path) {
-                for k in part.set.matches_candidate(c) {
+                part.set.matches_candidate_into(c, scratch);
+                for &k in scratch.iter() {
                     found(part.index[k]);
                 }
             }
