@@ -189,19 +189,14 @@ impl PatternSet {
         // belongs to the first pattern.
         let mut first = None::<usize>;
         let mut keep = |g: usize| first = Some(first.map_or(g, |f| f.min(g)));
-        self.literals.each_match(path, &mut keep);
-        SCRATCH.with_borrow_mut(|scratch| self.rest.each_match(path, scratch, &mut keep));
+        self.each_glob(path, &mut keep);
         first.map(|g| self.owner[g])
     }
 
     /// The indexes of all patterns that match the path, ascending.
     pub fn matches(&self, path: &[u8]) -> Vec<usize> {
         let mut out = Vec::new();
-        self.literals.each_match(path, |g| out.push(self.owner[g]));
-        SCRATCH.with_borrow_mut(|scratch| {
-            self.rest
-                .each_match(path, scratch, |g| out.push(self.owner[g]))
-        });
+        self.each_glob(path, |g| out.push(self.owner[g]));
         out.sort_unstable();
         out.dedup();
         out
@@ -209,18 +204,37 @@ impl PatternSet {
 
     /// Whether any pattern matches the path.
     pub fn is_match(&self, path: &[u8]) -> bool {
-        let mut any = false;
-        if !self.literals.is_empty() {
-            self.literals.each_match(path, |_| any = true);
-        }
-        any || self.rest.is_match(path)
+        SCRATCH.with_borrow_mut(|s| {
+            s.scan.read(path);
+            let mut any = false;
+            self.literals.each_match(path, &s.scan, |_| any = true);
+            any || self.rest.is_match(path, &s.scan)
+        })
+    }
+
+    /// Calls `found` with the index of every glob that matches the path.
+    fn each_glob(&self, path: &[u8], mut found: impl FnMut(usize)) {
+        SCRATCH.with_borrow_mut(|s| {
+            s.scan.read(path);
+            self.literals.each_match(path, &s.scan, &mut found);
+            self.rest
+                .each_match(path, &s.scan, &mut s.matched, &mut found);
+        });
     }
 }
 
+/// Working space for matching one path.
+#[derive(Default)]
+struct Scratch {
+    scan: fast::Scan,
+    /// globset's matches in one part.
+    matched: Vec<usize>,
+}
+
 thread_local! {
-    /// Working space for globset's matches, one per thread: matching a
-    /// million paths should not allocate a million times.
-    static SCRATCH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Working space, one per thread: matching a million paths should not
+    /// allocate a million times.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Compiles globs; an error names the glob's index when it is known.

@@ -7,7 +7,7 @@
 // Lookups only: nothing here is iterated into output.
 #![allow(clippy::disallowed_types)]
 
-use super::fast::FnvBuild;
+use super::fast::{fnv, FnvBuild, IdentityBuild, Scan};
 use super::{compile, with_candidate};
 use globset::GlobSet;
 use std::collections::HashMap;
@@ -23,7 +23,9 @@ struct Part {
 #[derive(Debug, Clone)]
 pub(crate) struct Buckets {
     floating: Option<Part>,
-    by_dir: HashMap<Box<[u8]>, Part, FnvBuild>,
+    /// By the FNV hash of the directory (as [`Scan`] takes it at each `/`),
+    /// then the directory itself.
+    by_dir: HashMap<u64, Vec<(Box<[u8]>, Part)>, IdentityBuild>,
 }
 
 /// The literal directory a glob starts with: its bytes before the first
@@ -53,7 +55,7 @@ impl Buckets {
             groups.entry(dir).or_default().push((g.clone(), *i));
         }
         let mut floating = None;
-        let mut by_dir = HashMap::default();
+        let mut by_dir: HashMap<u64, Vec<(Box<[u8]>, Part)>, IdentityBuild> = HashMap::default();
         for (dir, members) in groups {
             let texts: Vec<String> = members.iter().map(|(g, _)| g.clone()).collect();
             let index: Vec<usize> = members.iter().map(|(_, i)| *i).collect();
@@ -62,7 +64,7 @@ impl Buckets {
             if dir.is_empty() {
                 floating = Some(part);
             } else {
-                by_dir.insert(dir.into(), part);
+                by_dir.entry(fnv(dir)).or_default().push((dir.into(), part));
             }
         }
         Ok(Buckets { floating, by_dir })
@@ -75,21 +77,29 @@ impl Buckets {
 
     /// The parts a path must be run against: the floating one, then those
     /// of its leading directories, shortest first.
-    fn parts<'a>(&'a self, path: &'a [u8]) -> impl Iterator<Item = &'a Part> + 'a {
-        let dirs = path
+    fn parts<'a>(&'a self, path: &'a [u8], scan: &'a Scan) -> impl Iterator<Item = &'a Part> + 'a {
+        let dirs = scan
+            .cuts
             .iter()
-            .enumerate()
-            .filter(move |(_, &b)| b == b'/' && !self.by_dir.is_empty())
-            .filter_map(move |(cut, _)| self.by_dir.get(&path[..cut]));
+            .filter(|_| !self.by_dir.is_empty())
+            .filter_map(move |&(cut, h, _)| {
+                let dir = &path[..cut];
+                self.by_dir
+                    .get(&h)?
+                    .iter()
+                    .find(|(d, _)| **d == *dir)
+                    .map(|(_, part)| part)
+            });
         self.floating.iter().chain(dirs)
     }
 
-    /// Calls `found` with the whole-set index of every glob that matches.
-    /// `scratch` is working space (kept by the caller to spare an
-    /// allocation per path).
+    /// Calls `found` with the whole-set index of every glob that matches
+    /// `path`, which `scan` has read. `scratch` is working space (kept by
+    /// the caller to spare an allocation per path).
     pub(crate) fn each_match(
         &self,
         path: &[u8],
+        scan: &Scan,
         scratch: &mut Vec<usize>,
         mut found: impl FnMut(usize),
     ) {
@@ -97,7 +107,7 @@ impl Buckets {
             return;
         }
         with_candidate(path, |c| {
-            for part in self.parts(path) {
+            for part in self.parts(path, scan) {
                 part.set.matches_candidate_into(c, scratch);
                 for &k in scratch.iter() {
                     found(part.index[k]);
@@ -107,10 +117,10 @@ impl Buckets {
     }
 
     /// Whether any glob matches.
-    pub(crate) fn is_match(&self, path: &[u8]) -> bool {
+    pub(crate) fn is_match(&self, path: &[u8], scan: &Scan) -> bool {
         !self.is_empty()
             && with_candidate(path, |c| {
-                self.parts(path).any(|p| p.set.is_match_candidate(c))
+                self.parts(path, scan).any(|p| p.set.is_match_candidate(c))
             })
     }
 }

@@ -59,6 +59,14 @@ fn fnv_step(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
+/// The forward FNV-1a hash of `bytes`, as [`Scan`] takes it.
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
+}
+
+/// Builds maps keyed by a hash already taken.
+pub(crate) type IdentityBuild = std::hash::BuildHasherDefault<Identity>;
+
 /// Passes a `u64` that is already a hash through unchanged.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Identity(u64);
@@ -85,7 +93,7 @@ type Entry = (Box<[u8]>, Vec<usize>);
 /// (ascending: globs are taken in index order).
 #[derive(Debug, Clone, Default)]
 struct Map {
-    by_hash: HashMap<u64, Vec<Entry>, std::hash::BuildHasherDefault<Identity>>,
+    by_hash: HashMap<u64, Vec<Entry>, IdentityBuild>,
     /// The longest key: no longer piece can hit.
     max_len: usize,
     backward: bool,
@@ -103,7 +111,7 @@ impl Map {
         if self.backward {
             key.iter().rev().fold(FNV_START, |h, &b| fnv_step(h, b))
         } else {
-            key.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
+            fnv(key)
         }
     }
 
@@ -133,13 +141,52 @@ impl Map {
     }
 }
 
-/// The literal globs of a set, by form.
+/// Where a path's `/` are, and the hashes a lookup needs, taken in one pass
+/// and shared by the literal maps and the directory buckets.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// For each `/`: its position, the hash of the path before it, and the
+    /// hash of the segment before it.
+    pub(crate) cuts: Vec<(usize, u64, u64)>,
+    /// The hash of the whole path.
+    whole: u64,
+    /// The hash of the last segment, and where it starts.
+    last: u64,
+    last_start: usize,
+}
+
+impl Scan {
+    /// Scans `path` (forgetting the previous one).
+    pub(crate) fn read(&mut self, path: &[u8]) {
+        self.cuts.clear();
+        let (mut whole, mut seg, mut start) = (FNV_START, FNV_START, 0);
+        for (i, &b) in path.iter().enumerate() {
+            if b == b'/' {
+                self.cuts.push((i, whole, seg));
+                seg = FNV_START;
+                start = i + 1;
+            } else {
+                seg = fnv_step(seg, b);
+            }
+            whole = fnv_step(whole, b);
+        }
+        self.whole = whole;
+        self.last = seg;
+        self.last_start = start;
+    }
+}
+
+/// The literal globs of a set, by form. The suffix and inner literals of
+/// one segment (most of them: `**/Cargo.toml`, `**/testdata/**`) are looked
+/// up by segment; those with a `/` in them by the slower walks.
 #[derive(Debug, Clone)]
 pub(crate) struct Literals {
     exact: Map,
     prefix: Map,
     suffix: Map,
+    suffix_multi: Map,
     inner: Map,
+    inner_multi: Map,
 }
 
 impl Default for Literals {
@@ -147,8 +194,10 @@ impl Default for Literals {
         Literals {
             exact: Map::default(),
             prefix: Map::default(),
-            suffix: Map::backward(),
+            suffix: Map::default(),
+            suffix_multi: Map::backward(),
             inner: Map::default(),
+            inner_multi: Map::default(),
         }
     }
 }
@@ -161,9 +210,19 @@ impl Literals {
             .and_then(|g| g.strip_suffix("/**"))
             .and_then(literal)
         {
-            self.inner.put(m, index);
+            let map = if m.contains(&b'/') {
+                &mut self.inner_multi
+            } else {
+                &mut self.inner
+            };
+            map.put(m, index);
         } else if let Some(m) = glob.strip_prefix("**/").and_then(literal) {
-            self.suffix.put(m, index);
+            let map = if m.contains(&b'/') {
+                &mut self.suffix_multi
+            } else {
+                &mut self.suffix
+            };
+            map.put(m, index);
         } else if let Some(m) = glob.strip_suffix("/**").and_then(literal) {
             self.prefix.put(m, index);
         } else if let Some(m) = literal(glob) {
@@ -179,69 +238,66 @@ impl Literals {
         self.exact.is_empty()
             && self.prefix.is_empty()
             && self.suffix.is_empty()
+            && self.suffix_multi.is_empty()
             && self.inner.is_empty()
+            && self.inner_multi.is_empty()
     }
 
-    /// Calls `found` with the glob index of every literal glob that matches.
-    pub(crate) fn each_match(&self, path: &[u8], mut found: impl FnMut(usize)) {
+    /// Calls `found` with the glob index of every literal glob that matches
+    /// `path`, which `scan` has read.
+    pub(crate) fn each_match(&self, path: &[u8], scan: &Scan, mut found: impl FnMut(usize)) {
+        if self.is_empty() {
+            return;
+        }
         let mut hit = |map: &Map, h: u64, key: &[u8]| {
-            for &i in map.get(h, key) {
-                found(i);
+            if !map.is_empty() && key.len() <= map.max_len {
+                for &i in map.get(h, key) {
+                    found(i);
+                }
             }
         };
-        // Forward: prefixes `lit/…` at each `/`, then the whole path.
-        if !self.prefix.is_empty() || !self.exact.is_empty() {
-            let stop = if self.exact.is_empty() {
-                self.prefix.max_len + 1
-            } else {
-                path.len()
-            };
-            let mut h = FNV_START;
-            for (i, &b) in path.iter().enumerate().take(stop) {
-                if b == b'/' && !self.prefix.is_empty() {
-                    hit(&self.prefix, h, &path[..i]);
-                }
-                h = fnv_step(h, b);
-            }
-            if !self.exact.is_empty() {
-                hit(&self.exact, h, path);
-            }
+        // At each `/`: the path before it (`lit/**`), the segment before it
+        // (`**/lit/**`).
+        let mut start = 0;
+        for &(cut, whole, seg) in &scan.cuts {
+            hit(&self.prefix, whole, &path[..cut]);
+            hit(&self.inner, seg, &path[start..cut]);
+            start = cut + 1;
         }
-        // Backward: suffixes `…/lit` at each `/`, and the whole path.
-        if !self.suffix.is_empty() {
+        hit(&self.exact, scan.whole, path);
+        hit(&self.suffix, scan.last, &path[scan.last_start..]);
+        // Backward: suffixes `…/lit` with a `/` in them, at each `/`, and
+        // the whole path.
+        if !self.suffix_multi.is_empty() {
             let mut h = FNV_START;
             let mut len = 0;
             for (i, &b) in path.iter().enumerate().rev() {
                 if b == b'/' {
-                    hit(&self.suffix, h, &path[i + 1..]);
+                    hit(&self.suffix_multi, h, &path[i + 1..]);
                 }
                 h = fnv_step(h, b);
                 len += 1;
-                if len > self.suffix.max_len {
+                if len > self.suffix_multi.max_len {
                     break;
                 }
             }
             if len == path.len() {
-                hit(&self.suffix, h, path);
+                hit(&self.suffix_multi, h, path);
             }
         }
-        // Inner `lit/` at the start or after a `/`: one pass from each start.
-        if !self.inner.is_empty() {
-            let starts = std::iter::once(0).chain(
-                path.iter()
-                    .enumerate()
-                    .filter(|(_, &b)| b == b'/')
-                    .map(|(i, _)| i + 1),
-            );
+        // Inner `lit/` with a `/` in it, at the start or after a `/`: one
+        // pass from each start.
+        if !self.inner_multi.is_empty() {
+            let starts = std::iter::once(0).chain(scan.cuts.iter().map(|c| c.0 + 1));
             for start in starts {
                 let mut h = FNV_START;
                 for (k, &b) in path[start..]
                     .iter()
                     .enumerate()
-                    .take(self.inner.max_len + 1)
+                    .take(self.inner_multi.max_len + 1)
                 {
                     if b == b'/' {
-                        hit(&self.inner, h, &path[start..start + k]);
+                        hit(&self.inner_multi, h, &path[start..start + k]);
                     }
                     h = fnv_step(h, b);
                 }

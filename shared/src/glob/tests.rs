@@ -257,6 +257,8 @@ fn normalized_globs() {
     globs("src/auth", &["src/auth", "src/auth/**"]);
     globs("README.md", &["**/README.md", "**/README.md/**"]);
     globs("build/", &["**/build/**"]);
+    globs("**/a/b", &["**/a/b"]);
+    globs("**/a/b/", &["**/a/b/**"]);
     globs("/**/", &["*/**"]);
     globs("a/**/", &["a/*/**"]);
     globs("a***b", &["**/a*b"]);
@@ -325,6 +327,11 @@ fn literal_fast_path_agrees_with_globset() {
         "a/[bc]/",
         "docs/**/*.md",
         "a/b*",
+        // Floating literals with a `/` in them (the multi-segment walks).
+        "**/a/b",
+        "**/a/b/",
+        "**/src/auth/**",
+        "**/b/c",
     ];
     let names = [
         "src",
@@ -359,6 +366,10 @@ fn literal_fast_path_agrees_with_globset() {
         b"/src/x".to_vec(),
         b"src/".to_vec(),
         b"".to_vec(),
+        b"a//b".to_vec(),
+        b"a/b/".to_vec(),
+        b"x/a/b/".to_vec(),
+        b"/".to_vec(),
     ]);
     for round in 0..300 {
         let n = 1 + next(12);
