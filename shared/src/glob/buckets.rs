@@ -19,13 +19,16 @@ struct Part {
     index: Vec<usize>,
 }
 
+/// Parts by directory hash; each hash's directories, to tell them apart.
+type ByDir = HashMap<u64, Vec<(Box<[u8]>, Part)>, IdentityBuild>;
+
 /// Non-literal globs by leading literal directory.
 #[derive(Debug, Clone)]
 pub(crate) struct Buckets {
     floating: Option<Part>,
     /// By the FNV hash of the directory (as [`Scan`] takes it at each `/`),
     /// then the directory itself.
-    by_dir: HashMap<u64, Vec<(Box<[u8]>, Part)>, IdentityBuild>,
+    by_dir: ByDir,
 }
 
 /// The literal directory a glob starts with: its bytes before the first
@@ -55,7 +58,7 @@ impl Buckets {
             groups.entry(dir).or_default().push((g.clone(), *i));
         }
         let mut floating = None;
-        let mut by_dir: HashMap<u64, Vec<(Box<[u8]>, Part)>, IdentityBuild> = HashMap::default();
+        let mut by_dir = ByDir::default();
         for (dir, members) in groups {
             let texts: Vec<String> = members.iter().map(|(g, _)| g.clone()).collect();
             let index: Vec<usize> = members.iter().map(|(_, i)| *i).collect();
