@@ -48,7 +48,7 @@ mod parse;
 
 use std::fmt;
 
-use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// Why a pattern was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,8 +227,8 @@ impl PatternSet {
 #[derive(Default)]
 struct Scratch {
     scan: fast::Scan,
-    /// globset's matches in one part.
-    matched: Vec<usize>,
+    /// The matches in one bucket.
+    matched: buckets::Scratch,
 }
 
 thread_local! {
@@ -237,23 +237,23 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
+/// One normalized glob, built as every glob here is: `*` and `?` do not
+/// match `/`, `\` escapes, case-sensitive.
+fn glob(g: &str) -> Result<Glob, String> {
+    GlobBuilder::new(g)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .case_insensitive(false)
+        .empty_alternates(false)
+        .build()
+        .map_err(|e| format!("globset cannot compile it (as {g:?}): {}", e.kind()))
+}
+
 /// Compiles globs; an error names the glob's index when it is known.
 fn compile(globs: &[String]) -> Result<GlobSet, (Option<usize>, String)> {
     let mut b = GlobSetBuilder::new();
     for (k, g) in globs.iter().enumerate() {
-        let glob = GlobBuilder::new(g)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .case_insensitive(false)
-            .empty_alternates(false)
-            .build()
-            .map_err(|e| {
-                (
-                    Some(k),
-                    format!("globset cannot compile it (as {g:?}): {}", e.kind()),
-                )
-            })?;
-        b.add(glob);
+        b.add(glob(g).map_err(|e| (Some(k), e))?);
     }
     b.build()
         .map_err(|e| (None, format!("globset cannot compile the patterns: {e}")))
