@@ -133,15 +133,13 @@ fn link_problem(n: u64) -> Problem {
     }
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .clamp(1, 16)
-}
-
 /// Verifies a ledger held in memory.
 pub fn verify_bytes(name: &str, bytes: &[u8], expect: &Expect) -> VerifyReport {
-    let threads = if bytes.len() < (1 << 20) { 1 } else { cores() };
+    let threads = if bytes.len() < (1 << 20) {
+        1
+    } else {
+        muster_shared::par::cores()
+    };
     verify_with_threads(name, bytes, expect, threads)
 }
 
@@ -198,7 +196,11 @@ fn verify_file_with(
         .metadata()
         .with_context(|| format!("reading ledger {name}"))?
         .len() as usize;
-    let threads = threads.unwrap_or(if len < (1 << 20) { 1 } else { cores() });
+    let threads = threads.unwrap_or(if len < (1 << 20) {
+        1
+    } else {
+        muster_shared::par::cores()
+    });
     // Cut at newlines: each range but the last ends with one.
     let mut bounds = vec![0usize];
     for k in 1..threads {
@@ -268,22 +270,9 @@ fn in_parallel<F>(bounds: &[usize], check: F) -> std::io::Result<Vec<Chunk>>
 where
     F: Fn(usize, usize) -> std::io::Result<Chunk> + Sync,
 {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let check = &check;
-                s.spawn(move || check(w[0], w[1]))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a verify thread panicked")))
-            })
-            .collect()
-    })
+    muster_shared::par::map_ranges(bounds, |r| check(r.start, r.end))
+        .into_iter()
+        .collect()
 }
 
 /// The report from the ranges' chunks, in order, and the torn tail.
