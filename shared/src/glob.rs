@@ -44,6 +44,7 @@ mod buckets;
 mod class;
 mod emit;
 mod fast;
+pub mod intersect;
 mod parse;
 
 use std::fmt;

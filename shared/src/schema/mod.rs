@@ -7,12 +7,20 @@ use serde::Serialize;
 
 pub mod bundle;
 pub mod event;
+pub mod plan;
+pub mod report;
+pub mod roles;
 pub mod scope_report;
 pub mod state;
+pub mod tasks;
 
 pub use bundle::{Bundle, BundleFile, BundleScope};
 pub use event::{Event, EventInput, Origin, EVENT_TYPES};
+pub use plan::{Batch, Conflict, CriticalPath, Plan, PlanStats, Stop, Waiting};
+pub use report::{ReportEscalation, SpawnCandidate, WorkerReport};
+pub use roles::{RoleRule, Roles};
 pub use scope_report::{ScopeReport, ScopedFile, Violation};
+pub use tasks::{ConcurrencyClass, Effort, Mode, Routing, Task, Tasks};
 pub use state::{
     Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,
 };

@@ -1,0 +1,3 @@
+//! muster-route: gives each task a role by ordered rules.
+
+pub mod cmd;

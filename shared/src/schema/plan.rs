@@ -1,0 +1,115 @@
+//! `muster.plan/v1` (what `muster-plan` writes) and `muster.batch/v1` (what
+//! `muster-plan next` says), DESIGN.md sections 3 and 5.
+
+use super::tasks::Task;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A checked task graph and its schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Always `muster.plan/v1`.
+    pub schema: String,
+    /// Every task, sorted by id, with its role, mode and wave.
+    pub tasks: Vec<Task>,
+    /// The waves, in order; each wave's ids critical path first, then by id.
+    pub waves: Vec<Vec<String>>,
+    /// What may start now: the first wave, in its order.
+    pub ready: Vec<String>,
+    /// Every pair of tasks that may not run at the same time, sorted by (a, b).
+    pub conflicts: Vec<Conflict>,
+    /// The longest chain of dependencies by weight.
+    pub critical_path: CriticalPath,
+    /// How many tasks may run at once (limits dispatch, not wave size).
+    pub max_outstanding: u32,
+    /// Counts.
+    pub stats: PlanStats,
+}
+
+/// Two tasks that may not run at the same time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Conflict {
+    /// The smaller id.
+    pub a: String,
+    /// The larger id.
+    pub b: String,
+    /// Why: the two patterns that overlap, or the resource that runs out.
+    pub reason: String,
+    /// A path both patterns match (None for a resource conflict).
+    pub witness: Option<String>,
+}
+
+/// The longest chain of dependencies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriticalPath {
+    /// The sum of the weights along it (effort weights, or `est_s`).
+    pub length: f64,
+    /// Its tasks, first to last.
+    pub tasks: Vec<String>,
+}
+
+/// A plan's counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanStats {
+    /// Tasks.
+    pub tasks: usize,
+    /// Dependency edges.
+    pub deps: usize,
+    /// Waves.
+    pub waves: usize,
+    /// Conflicting pairs.
+    pub conflicts: usize,
+    /// The largest wave.
+    pub widest_wave: usize,
+}
+
+/// What may be dispatched now, and why the rest waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Always `muster.batch/v1`.
+    pub schema: String,
+    /// Tasks to start now, in plan order.
+    pub dispatch: Vec<String>,
+    /// Tasks not done, not running and not dispatched, and why.
+    pub waiting: Vec<Waiting>,
+    /// Set when the loop should stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+}
+
+/// A task that waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiting {
+    /// The task.
+    pub id: String,
+    /// `deps` (dependencies not done), `lock` (a running task holds a
+    /// conflicting allowlist or the resource), `needs_user_input`,
+    /// `blocked` (a dependency failed), `max_outstanding` (no free slot).
+    pub why: String,
+    /// The tasks it waits on, when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on: Vec<String>,
+}
+
+/// Why the loop stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stop {
+    /// `all_done`, `needs_user_input`, `critical_spawn`,
+    /// `spawn_budget_spent` or `no_progress`.
+    pub reason: String,
+}
+
+impl super::Document for Plan {
+    const SCHEMA: &'static str = "muster.plan/v1";
+}
+
+impl super::Document for Batch {
+    const SCHEMA: &'static str = "muster.batch/v1";
+}
