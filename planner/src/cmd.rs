@@ -1,15 +1,197 @@
-//! Flags, and the thin shell around the library.
+//! Flags, and the thin shell around the library: read, plan, write.
 
-use anyhow::Result;
-use clap::Parser;
-use muster_shared::cli::Outcome;
+use crate::{next, plan};
+use anyhow::{Context, Result};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use muster_shared::cli::{Outcome, EXIT_STATUS};
+use muster_shared::io::{read_input, to_json};
+use muster_shared::schema::{json_schema, Batch, Plan, State, Tasks};
+use muster_shared::{config, Status};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-/// Plans a task graph.
+const EXAMPLES: &str = "\
+EXAMPLES:
+  # route, plan, and draw the waves
+  muster-route < tasks.json | muster-plan | muster-plan export --format mermaid
+  # what may start now, given the run so far
+  jq -n --slurpfile p plan.json --slurpfile s state.json '{plan: $p[0], state: $s[0]}' | muster-plan next
+  # a GitHub Actions workflow with one job per task
+  muster-plan -i tasks.json | muster-plan export --format github-actions > .github/workflows/muster.yml";
+
+/// Checks the task graph, puts conflicting tasks in different waves, says
+/// what may run next, and exports the plan to CI engines.
+///
+/// With no subcommand, plans: stdin a muster.tasks/v1, stdout a
+/// muster.plan/v1 (waves, ready set, conflicts with a witness path each,
+/// critical path). docs/plan.md says how.
 #[derive(Debug, Parser)]
-#[command(name = "muster-plan", version)]
-pub struct Args {}
+#[command(name = "muster-plan", version, args_conflicts_with_subcommands = true,
+          after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"))]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Plan a muster.tasks/v1 (the default).
+    Plan(PlanArgs),
+    /// From {plan, state}: what to dispatch now, and why the rest waits.
+    Next(NextArgs),
+    /// Write the plan as a CI workflow or a graph.
+    Export(ExportArgs),
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, ClapArgs)]
+struct Common {
+    /// Read from FILE (`-` is stdin).
+    #[arg(short, long, value_name = "FILE", default_value = "-")]
+    input: String,
+    /// Config file (default: muster.json at the repo root).
+    #[arg(long, value_name = "FILE", help_heading = "Global options")]
+    config: Option<PathBuf>,
+    /// Write JSON on one line.
+    #[arg(long, help_heading = "Global options")]
+    compact: bool,
+    /// Print the JSON Schemas of what this reads and writes, and exit.
+    #[arg(long)]
+    schema: bool,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+struct PlanArgs {
+    #[command(flatten)]
+    common: Common,
+    /// How many tasks may run at once (default: plan.max_outstanding, 4).
+    #[arg(long, value_name = "N")]
+    max_outstanding: Option<u32>,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+struct NextArgs {
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+struct ExportArgs {
+    #[command(flatten)]
+    common: Common,
+    /// What to write.
+    #[arg(long, value_enum)]
+    format: crate::export::Format,
+}
+
+/// The `plan` section of muster.json.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// How many tasks may run at once.
+    pub max_outstanding: u32,
+    /// Units of each named resource (tasks' `resources`) that may be in
+    /// use at once; 1 for a name not listed.
+    pub resources: BTreeMap<String, u64>,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            max_outstanding: 4,
+            resources: BTreeMap::new(),
+        }
+    }
+}
+
+/// What `plan next` reads.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NextInput {
+    /// The plan.
+    pub plan: Plan,
+    /// The run so far (`muster-ledger replay`).
+    pub state: State,
+}
+
+fn load_config(common: &Common) -> Result<PlanConfig> {
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    config::load_section(
+        "plan",
+        common.config.as_deref(),
+        &config::process_env(),
+        &cwd,
+    )
+}
 
 /// Runs the tool.
-pub fn run(_args: Args) -> Result<Outcome> {
-    anyhow::bail!("not built yet")
+pub fn run(args: Args) -> Result<Outcome> {
+    match args.cmd {
+        None => run_plan(&args.plan),
+        Some(Cmd::Plan(p)) => run_plan(&p),
+        Some(Cmd::Next(n)) => run_next(&n),
+        Some(Cmd::Export(e)) => run_export(&e),
+    }
+}
+
+fn run_plan(a: &PlanArgs) -> Result<Outcome> {
+    let c = &a.common;
+    if c.schema {
+        let doc = serde_json::json!({
+            "reads": {"muster.tasks/v1": json_schema::<Tasks>()},
+            "writes": {"muster.plan/v1": json_schema::<Plan>()},
+        });
+        return Ok(Outcome::new(Status::Pass, to_json(&doc, c.compact)));
+    }
+    let cfg = load_config(c)?;
+    let inp = read_input(&c.input)?;
+    let tasks: Tasks = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+    let opts = plan::Options {
+        max_outstanding: a.max_outstanding.unwrap_or(cfg.max_outstanding),
+        resources: cfg.resources,
+    };
+    let p = plan::plan(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
+    Ok(Outcome::new(Status::Pass, to_json(&p, c.compact)))
+}
+
+fn run_next(a: &NextArgs) -> Result<Outcome> {
+    let c = &a.common;
+    if c.schema {
+        let doc = serde_json::json!({
+            "reads": {"{plan, state}": json_schema::<NextInput>()},
+            "writes": {"muster.batch/v1": json_schema::<Batch>()},
+        });
+        return Ok(Outcome::new(Status::Pass, to_json(&doc, c.compact)));
+    }
+    let cfg = load_config(c)?;
+    let inp = read_input(&c.input)?;
+    let input: NextInput = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
+    let batch = next::next(&input.plan, &input.state, &cfg.resources);
+    Ok(Outcome::new(Status::Pass, to_json(&batch, c.compact)))
+}
+
+fn run_export(a: &ExportArgs) -> Result<Outcome> {
+    let c = &a.common;
+    if c.schema {
+        let doc = serde_json::json!({"reads": {"muster.plan/v1": json_schema::<Plan>()}});
+        return Ok(Outcome::new(Status::Pass, to_json(&doc, c.compact)));
+    }
+    let inp = read_input(&c.input)?;
+    let p: Plan = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+    let out = crate::export::export(&p, a.format, &crate::export::Options::default())?;
+    Ok(Outcome::new(Status::Pass, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_are_consistent() {
+        Args::command().debug_assert();
+    }
 }

@@ -1,5 +1,16 @@
 //! muster-plan: checks the task graph, puts conflicting tasks in different
 //! waves, says what may run next, and exports the plan to CI engines.
+//!
+//! Data flows one way: [`graph`] checks the tasks and indexes them;
+//! [`conflicts`] finds the pairs whose write allowlists overlap (with a
+//! witness path); [`waves`] places every task; [`plan`] assembles the
+//! `muster.plan/v1`. [`next`] reads a plan and a run's state; [`export`]
+//! writes a plan for CI engines. `cmd` is the thin shell.
 
 pub mod cmd;
+pub mod conflicts;
 pub mod export;
+pub mod graph;
+pub mod next;
+pub mod plan;
+pub mod waves;

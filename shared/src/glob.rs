@@ -118,6 +118,14 @@ impl Pattern {
         segs.len() <= self.lead.len() && segs.iter().zip(&self.lead).all(|(d, l)| d == l)
     }
 
+    /// For a pattern anchored at the repo root, its whole literal segments
+    /// before the first wildcard (`src/auth/*.rs` gives `src`, `auth`): every
+    /// path it takes starts with them. None for a pattern that floats
+    /// (`*.md`, `build/`), which may take a path anywhere.
+    pub fn anchored_lead(&self) -> Option<&[String]> {
+        self.anchored.then_some(self.lead.as_slice())
+    }
+
     /// Whether the pattern takes the repo-relative, `/`-separated path.
     pub fn is_match(&self, path: &[u8]) -> bool {
         with_candidate(path, |c| self.matcher.is_match_candidate(c))
