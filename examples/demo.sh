@@ -8,7 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${MUSTER_BIN_DIR:-$here/../target/debug}
 L=$bin/muster-ledger
 S=$bin/muster-scope
-for b in "$L" "$S"; do
+R=$bin/muster-route
+P=$bin/muster-plan
+for b in "$L" "$S" "$R" "$P"; do
     [ -x "$b" ] || { echo "demo: $b is missing; run 'make build' first" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -65,8 +67,17 @@ set -e
 [ "$rc" -eq 2 ] || { echo "demo: muster-scope exited $rc, expected 2 (BLOCKED)" >&2; exit 1; }
 echo "muster-scope exited 2 (BLOCKED): the secret and the config file are outside the scope"
 
+step "8. plan: route the tasks, put conflicting ones in different waves, draw the waves"
+echo "\$ muster-route < examples/plan/tasks.json | muster-plan | muster-plan export --format mermaid"
+"$R" -i "$here/plan/tasks.json" | "$P" > "$work/plan.json"
+"$P" export --format mermaid -i "$work/plan.json"
+echo "conflicts (each with a path both tasks' touches take):"
+sed -n '/^  "conflicts": \[/,/^  \],/p' "$work/plan.json"
+grep -q '"witness": "services/api/limits/' "$work/plan.json" || { echo "demo: the limiter/api conflict is missing" >&2; exit 1; }
+
 step "summary"
 echo "recorded $(wc -l < "$ledger") events in 2 runs; chain verified (exit 0)"
 echo "run $run replayed: see tasks, locks, approvals and kill switch above"
 echo "a one-byte change to a copy was caught by verify (exit 2)"
 echo "a change outside its allowlist was caught by muster-scope (exit 2)"
+echo "six tasks routed and planned: api and limiter overlap, so they run in different waves"

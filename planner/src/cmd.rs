@@ -1,6 +1,6 @@
 //! Flags, and the thin shell around the library: read, plan, write.
 
-use crate::{next, plan};
+use crate::{next, plan, spawn};
 use anyhow::{Context, Result};
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use muster_shared::cli::{Outcome, EXIT_STATUS};
@@ -42,6 +42,8 @@ enum Cmd {
     Plan(PlanArgs),
     /// From {plan, state}: what to dispatch now, and why the rest waits.
     Next(NextArgs),
+    /// From {plan, reports}: workers' spawn candidates become tasks T-AUTO-01, ...
+    Spawn(NextArgs),
     /// Write the plan as a CI workflow or a graph.
     Export(ExportArgs),
 }
@@ -85,6 +87,18 @@ struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum)]
     format: crate::export::Format,
+    /// The run id every job shares (default: the CI's own run id).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// The plan file as the jobs see it, relative to the repository root.
+    #[arg(long, value_name = "PATH", default_value = "muster-plan.json")]
+    plan_path: String,
+    /// The gates file the final job gives muster-gate.
+    #[arg(long, value_name = "PATH", default_value = "muster-gates.json")]
+    gates_path: String,
+    /// A shell line every CI job runs first, to put the muster tools on PATH (repeatable).
+    #[arg(long, value_name = "LINE")]
+    setup: Vec<String>,
 }
 
 /// The `plan` section of muster.json.
@@ -133,6 +147,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         None => run_plan(&args.plan),
         Some(Cmd::Plan(p)) => run_plan(&p),
         Some(Cmd::Next(n)) => run_next(&n),
+        Some(Cmd::Spawn(n)) => run_spawn(&n),
         Some(Cmd::Export(e)) => run_export(&e),
     }
 }
@@ -173,6 +188,31 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
     Ok(Outcome::new(Status::Pass, to_json(&batch, c.compact)))
 }
 
+fn run_spawn(a: &NextArgs) -> Result<Outcome> {
+    let c = &a.common;
+    if c.schema {
+        let doc = serde_json::json!({
+            "reads": {"{plan, reports}": json_schema::<spawn::SpawnInput>()},
+            "writes": {"muster.spawn/v1": json_schema::<spawn::Spawned>()},
+        });
+        return Ok(Outcome::new(Status::Pass, to_json(&doc, c.compact)));
+    }
+    let cfg = load_config(c)?;
+    let inp = read_input(&c.input)?;
+    let input: spawn::SpawnInput = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
+    let out = spawn::spawn(input, &cfg.resources).with_context(|| inp.name.clone())?;
+    let mut outcome = Outcome::new(out.status, to_json(&out, c.compact));
+    if let Some(stop) = &out.stop {
+        outcome = outcome.note(format!(
+            "blocked: the loop stops ({}): {} task(s) spawned, {} skipped",
+            stop.reason,
+            out.spawned.len(),
+            out.skipped.len()
+        ));
+    }
+    Ok(outcome)
+}
+
 fn run_export(a: &ExportArgs) -> Result<Outcome> {
     let c = &a.common;
     if c.schema {
@@ -181,7 +221,14 @@ fn run_export(a: &ExportArgs) -> Result<Outcome> {
     }
     let inp = read_input(&c.input)?;
     let p: Plan = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
-    let out = crate::export::export(&p, a.format, &crate::export::Options::default())?;
+    let opts = crate::export::Options {
+        run_id: a.run_id.clone(),
+        plan_path: a.plan_path.clone(),
+        gates_path: a.gates_path.clone(),
+        setup: a.setup.clone(),
+        ..crate::export::Options::default()
+    };
+    let out = crate::export::export(&p, a.format, &opts)?;
     Ok(Outcome::new(Status::Pass, out))
 }
 

@@ -4,7 +4,8 @@
 //! Data flows one way: [`graph`] checks the tasks and indexes them;
 //! [`conflicts`] finds the pairs whose write allowlists overlap (with a
 //! witness path); [`waves`] places every task; [`plan`] assembles the
-//! `muster.plan/v1`. [`next`] reads a plan and a run's state; [`export`]
+//! `muster.plan/v1`. [`next`] reads a plan and a run's state; [`spawn`] folds
+//! workers' spawn candidates into the plan; [`export`]
 //! writes a plan for CI engines. `cmd` is the thin shell.
 
 pub mod cmd;
@@ -13,4 +14,5 @@ pub mod export;
 pub mod graph;
 pub mod next;
 pub mod plan;
+pub mod spawn;
 pub mod waves;
