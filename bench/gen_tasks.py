@@ -4,7 +4,7 @@
 Usage:
   gen_tasks.py tasks --count N [--seed S] [--out FILE] [--conflict-free] [--stats FILE]
   gen_tasks.py next-input --plan PLAN [--seed S] [--out FILE] [--done-fraction F]
-                          [--running K] [--failed K]
+                          [--running K] [--failed K] [--max-outstanding N]
 
 `tasks` writes N tasks (`T-000001` ... in creation order; deps only point to
 earlier tasks) as one muster.tasks/v1 document, one task per line. The graph
@@ -53,6 +53,8 @@ gone through the plan wave by wave: the first waves done (about a third of the
 tasks, `--done-fraction`), then in the next wave `--running` tasks running
 (64), `--failed` failed (8), the rest pending; `locks_held` holds the running
 tasks' touches and resources; every task is listed (run.created names them).
+The plan's `max_outstanding` is set to `--max-outstanding` (128, as if planned
+with `muster-plan --max-outstanding 128`), so `next` has free slots to fill.
 
 Only rng.random() is used, so the output is the same on every Python 3.
 """
@@ -339,8 +341,9 @@ def stats(tasks):
 
 # ---- next-input ---------------------------------------------------------------
 
-def next_input(plan, seed, done_fraction, running, failed):
+def next_input(plan, seed, done_fraction, running, failed, max_outstanding):
     rng = random.Random(seed)
+    plan = dict(plan, max_outstanding=max_outstanding)
     tasks = {t["id"]: t for t in plan["tasks"]}
     status = {tid: "pending" for tid in tasks}
     target = int(len(tasks) * done_fraction)
@@ -424,6 +427,7 @@ def main():
     q.add_argument("--done-fraction", type=float, default=1 / 3)
     q.add_argument("--running", type=int, default=64)
     q.add_argument("--failed", type=int, default=8)
+    q.add_argument("--max-outstanding", type=int, default=128)
     q.add_argument("--counts", help="write the status counts as JSON here")
     a = ap.parse_args()
     if a.cmd == "tasks":
@@ -439,7 +443,7 @@ def main():
     else:
         with open(a.plan, encoding="utf-8") as f:
             plan = json.load(f)
-        doc, counts = next_input(plan, a.seed, a.done_fraction, a.running, a.failed)
+        doc, counts = next_input(plan, a.seed, a.done_fraction, a.running, a.failed, a.max_outstanding)
         out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8")
         json.dump(doc, out, ensure_ascii=False, separators=(",", ":"))
         out.write("\n")

@@ -37,7 +37,8 @@
 #               its own directory): its waves must be networkx's
 #               topological generations (tests/py/waves.py); exit 1 if not.
 #   next        gen_tasks.py next-input: {plan, state} from the 100k plan, the
-#               first waves done (a third of the tasks), 64 running, 8 failed;
+#               first waves done (a third of the tasks), 64 running, 8 failed,
+#               max_outstanding 128 (so there are free slots to fill);
 #               `muster-plan next -i FILE --compact`, median of 10 after 2
 #               warm-up. "not available" (and n/a targets) when the binary has
 #               no working `next` yet.

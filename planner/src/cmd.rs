@@ -184,7 +184,7 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
     let cfg = load_config(c)?;
     let inp = read_input(&c.input)?;
     let input: NextInput = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
-    let batch = next::next(&input.plan, &input.state, &cfg.resources);
+    let batch = next::next(&input.plan, &input.state, &cfg.resources)?;
     Ok(Outcome::new(Status::Pass, to_json(&batch, c.compact)))
 }
 

@@ -6,8 +6,18 @@
 //! dispatched when all its dependencies are done, it needs no person, it
 //! conflicts with no running or just-dispatched task, its resources fit
 //! next to theirs, and a slot is free (`max_outstanding` minus running).
+//!
+//! Conflicts are decided here from the tasks' `touches` (the same exact
+//! intersection the plan uses), only between the tasks that may start and
+//! those running: the plan's `conflicts` list is not needed, so a plan
+//! edited by hand cannot make two overlapping tasks run together.
 
-use muster_shared::schema::{Batch, Plan, State, Stop, TaskStatus, Waiting};
+use anyhow::{anyhow, Result};
+use muster_shared::glob::intersect::Intersector;
+use muster_shared::glob::Pattern;
+use muster_shared::schema::{
+    Batch, ConcurrencyClass, Plan, State, Stop, Task, TaskStatus, Waiting,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The spawn budget: tasks workers may add to a run.
@@ -28,7 +38,7 @@ fn failed(s: TaskStatus) -> bool {
 
 /// What to do next. `capacity`: units of each named resource (1 for names
 /// not listed), as the plan was made with.
-pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Batch {
+pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
     let status = |id: &str| {
         state
             .tasks
@@ -37,11 +47,7 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Bat
     };
     let by_id: BTreeMap<&str, &muster_shared::schema::Task> =
         plan.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
-    let mut conflicts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for c in &plan.conflicts {
-        conflicts.entry(&c.a).or_default().push(&c.b);
-        conflicts.entry(&c.b).or_default().push(&c.a);
-    }
+    let mut overlap = Overlap::default();
 
     // Blocked: a dependency failed, or is itself blocked (in plan order,
     // dependencies come in earlier waves).
@@ -116,10 +122,14 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Bat
             waiting.push(wait("needs_user_input", Vec::new()));
             continue;
         }
-        let mut holders: Vec<&str> = conflicts
-            .get(id)
-            .map(|v| v.iter().copied().filter(|o| busy.contains(o)).collect())
-            .unwrap_or_default();
+        let mut holders: Vec<&str> = Vec::new();
+        for &b in &busy {
+            if let Some(bt) = by_id.get(b) {
+                if overlap.between(t, bt)? {
+                    holders.push(b);
+                }
+            }
+        }
         for (name, &k) in &t.resources {
             if used.get(name.as_str()).copied().unwrap_or(0) + k > cap(name) {
                 let has = |b: &&str| {
@@ -171,10 +181,49 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Bat
     } else {
         None
     };
-    Batch {
+    Ok(Batch {
         schema: "muster.batch/v1".into(),
         dispatch: if stop.is_some() { Vec::new() } else { dispatch },
         waiting,
         stop: stop.map(|r| Stop { reason: r.into() }),
+    })
+}
+
+/// Whether two tasks' allowlists overlap, with each task's patterns
+/// compiled once.
+#[derive(Default)]
+struct Overlap {
+    compiled: BTreeMap<String, Vec<Pattern>>,
+    x: Intersector,
+}
+
+impl Overlap {
+    fn compile(&mut self, t: &Task) -> Result<()> {
+        if self.compiled.contains_key(&t.id) {
+            return Ok(());
+        }
+        let mut out = Vec::new();
+        if t.concurrency_class != ConcurrencyClass::ReadOnly {
+            for (k, g) in t.touches.iter().enumerate() {
+                out.push(
+                    Pattern::parse(g)
+                        .map_err(|e| anyhow!("plan: task {:?}: touches[{k}]: {e}", t.id))?,
+                );
+            }
+        }
+        self.compiled.insert(t.id.clone(), out);
+        Ok(())
+    }
+
+    fn between(&mut self, a: &Task, b: &Task) -> Result<bool> {
+        self.compile(a)?;
+        self.compile(b)?;
+        let (Some(pa), Some(pb)) = (self.compiled.get(&a.id), self.compiled.get(&b.id)) else {
+            return Ok(true); // not reached: both were just compiled; fail closed
+        };
+        let x = &mut self.x;
+        Ok(pa
+            .iter()
+            .any(|p| pb.iter().any(|q| x.witness(p, q).is_some())))
     }
 }

@@ -195,7 +195,7 @@ fn tasks_that_run_together_share_no_path() {
                 },
             );
         }
-        let batch = next::next(&p, &state, &BTreeMap::new());
+        let batch = next::next(&p, &state, &BTreeMap::new()).unwrap();
         let together: Vec<&String> = batch.dispatch.iter().chain(&running).collect();
         for (i, a) in together.iter().enumerate() {
             for b in &together[i + 1..] {
