@@ -41,6 +41,7 @@ bench:
 	$(CARGO) build --release --workspace --locked
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/ledger.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/scope.sh
+	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/plan.sh
 
 # Fuzz the diff reader and the glob compiler (cargo fuzz on stable, RUSTC_BOOTSTRAP=1),
 # FUZZ_SECONDS per target (default 600); keeps the minimized corpus in
