@@ -33,7 +33,7 @@ struct Slot {
 /// Patterns are compared once per distinct text: many tasks touching
 /// `services/pay/CHANGELOG.md` cost one comparison with each other
 /// pattern, not one per task.
-pub fn find(g: &Graph) -> Vec<Conflict> {
+pub fn find(g: &Graph) -> Conflicts {
     // Distinct patterns, each with the tasks (and positions) using it.
     let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     let mut users: Vec<Vec<Slot>> = Vec::new();
@@ -105,10 +105,10 @@ pub fn find(g: &Graph) -> Vec<Conflict> {
         found
     });
 
-    // Per pair of tasks, the first pair of patterns.
-    type Key = (usize, usize);
-    let mut best: BTreeMap<Key, ((usize, usize), usize)> = BTreeMap::new();
+    // Per pair of tasks, the first pair of patterns: every (task pair,
+    // pattern pair) found, sorted, the first of each task pair kept.
     let witnesses: Vec<(usize, usize, String)> = decided.into_iter().flatten().collect();
+    let mut hits: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
     for (k, (pa, pb, _)) in witnesses.iter().enumerate() {
         for a in &users[*pa] {
             for b in &users[*pb] {
@@ -116,25 +116,64 @@ pub fn find(g: &Graph) -> Vec<Conflict> {
                     continue;
                 }
                 let (a, b) = if a.task < b.task { (a, b) } else { (b, a) };
-                let rank = (a.pattern, b.pattern);
-                match best.get(&(a.task, b.task)) {
-                    Some((r, _)) if *r <= rank => {}
-                    _ => {
-                        best.insert((a.task, b.task), (rank, k));
-                    }
-                }
+                hits.push((a.task, b.task, a.pattern, b.pattern, k));
             }
         }
     }
-    best.into_iter()
-        .map(|((a, b), ((pa, pb), k))| Conflict {
-            a: g.tasks[a].id.clone(),
-            b: g.tasks[b].id.clone(),
-            reason: format!(
-                "touches '{}' and '{}' overlap",
-                g.touches[a][pa].text, g.touches[b][pb].text
-            ),
-            witness: Some(witnesses[k].2.clone()),
+    hits.sort_unstable();
+    hits.dedup_by_key(|h| (h.0, h.1));
+    let conflicts = hits
+        .iter()
+        .map(|&(a, b, pa, pb, k)| Found {
+            a,
+            b,
+            patterns: (pa, pb),
+            witness: k,
         })
-        .collect()
+        .collect();
+    Conflicts {
+        pairs: conflicts,
+        witnesses: witnesses.into_iter().map(|w| w.2).collect(),
+    }
+}
+
+/// One conflicting pair of tasks (by index), the first pair of their
+/// patterns that overlap, and its witness.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    /// The task with the smaller id.
+    pub a: usize,
+    /// The other task.
+    pub b: usize,
+    /// The overlapping patterns: indexes into each task's touches.
+    pub patterns: (usize, usize),
+    /// Index of the witness in [`Conflicts::witnesses`].
+    pub witness: usize,
+}
+
+/// The conflicts of a graph, sorted by task pair, and their witnesses.
+#[derive(Debug, Clone, Default)]
+pub struct Conflicts {
+    /// The pairs.
+    pub pairs: Vec<Found>,
+    /// Witness paths, shared by the pairs of tasks that use the same patterns.
+    pub witnesses: Vec<String>,
+}
+
+impl Conflicts {
+    /// As the plan writes them.
+    pub fn documents(&self, g: &Graph) -> Vec<Conflict> {
+        self.pairs
+            .iter()
+            .map(|f| Conflict {
+                a: g.tasks[f.a].id.clone(),
+                b: g.tasks[f.b].id.clone(),
+                reason: format!(
+                    "touches '{}' and '{}' overlap",
+                    g.touches[f.a][f.patterns.0].text, g.touches[f.b][f.patterns.1].text
+                ),
+                witness: Some(self.witnesses[f.witness].clone()),
+            })
+            .collect()
+    }
 }

@@ -34,18 +34,10 @@ pub fn mode(t: &Task) -> Mode {
 pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
     let g = Graph::new(tasks)?;
     let found = conflicts::find(&g);
-    let index: BTreeMap<&str, usize> = g
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
     let mut with = vec![Vec::new(); g.len()];
-    for c in &found {
-        if let (Some(&a), Some(&b)) = (index.get(c.a.as_str()), index.get(c.b.as_str())) {
-            with[a].push(b);
-            with[b].push(a);
-        }
+    for c in &found.pairs {
+        with[c.a].push(c.b);
+        with[c.b].push(c.a);
     }
     let placed = waves::place(&g, &with, &opts.resources)?;
     let (length, path) = waves::critical_path(&g, &placed.tail);
@@ -59,7 +51,7 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         tasks: g.len(),
         deps: g.deps.iter().map(Vec::len).sum(),
         waves: waves.len(),
-        conflicts: found.len(),
+        conflicts: found.pairs.len(),
         widest_wave: waves.iter().map(Vec::len).max().unwrap_or(0),
     };
     let critical_path = CriticalPath {
@@ -67,6 +59,7 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         tasks: path.iter().map(id).collect(),
     };
     let ready = waves.first().cloned().unwrap_or_default();
+    let conflicts = found.documents(&g);
     let mut tasks = g.tasks;
     for (i, t) in tasks.iter_mut().enumerate() {
         t.mode = Some(mode(t));
@@ -77,7 +70,7 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         tasks,
         waves,
         ready,
-        conflicts: found,
+        conflicts,
         critical_path,
         max_outstanding: opts.max_outstanding,
         stats,
