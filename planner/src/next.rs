@@ -18,7 +18,7 @@ use muster_shared::glob::Pattern;
 use muster_shared::schema::{
     Batch, ConcurrencyClass, Plan, State, Stop, Task, TaskStatus, Waiting,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The spawn budget: tasks workers may add to a run.
 pub const SPAWN_BUDGET: u64 = 20;
@@ -39,56 +39,80 @@ fn failed(s: TaskStatus) -> bool {
 /// What to do next. `capacity`: units of each named resource (1 for names
 /// not listed), as the plan was made with.
 pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
-    let status = |id: &str| {
-        state
-            .tasks
-            .get(id)
-            .map_or(TaskStatus::Pending, |t| t.status)
-    };
-    let by_id: BTreeMap<&str, &muster_shared::schema::Task> =
-        plan.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+    let tasks = &plan.tasks;
+    let index: BTreeMap<&str, usize> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let status: Vec<TaskStatus> = tasks
+        .iter()
+        .map(|t| {
+            state
+                .tasks
+                .get(&t.id)
+                .map_or(TaskStatus::Pending, |s| s.status)
+        })
+        .collect();
+    // Dependencies by index; one the plan does not have is never done.
+    let deps: Vec<Vec<Option<usize>>> = tasks
+        .iter()
+        .map(|t| {
+            t.deps
+                .iter()
+                .map(|d| index.get(d.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let is_done = |d: Option<usize>| d.is_some_and(|d| status[d] == TaskStatus::Done);
+    let order: Vec<usize> = plan
+        .waves
+        .iter()
+        .flatten()
+        .filter_map(|id| index.get(id.as_str()).copied())
+        .collect();
     let mut overlap = Overlap::default();
 
     // Blocked: a dependency failed, or is itself blocked (in plan order,
     // dependencies come in earlier waves).
-    let order: Vec<&str> = plan.waves.iter().flatten().map(String::as_str).collect();
-    let mut blocked_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for &id in &order {
-        let Some(t) = by_id.get(id) else { continue };
-        let on: Vec<&str> = t
-            .deps
+    let mut blocked = vec![false; tasks.len()];
+    let mut blocked_on: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &i in &order {
+        let on: Vec<usize> = deps[i]
             .iter()
-            .map(String::as_str)
-            .filter(|d| failed(status(d)) || blocked_by.contains_key(d))
+            .flatten()
+            .copied()
+            .filter(|&d| failed(status[d]) || blocked[d])
             .collect();
         if !on.is_empty() {
-            blocked_by.insert(id, on);
+            blocked[i] = true;
+            blocked_on.insert(i, on);
         }
     }
 
-    let mut busy: BTreeSet<&str> = order
+    let running: Vec<usize> = order
         .iter()
         .copied()
-        .filter(|id| status(id) == TaskStatus::Running)
+        .filter(|&i| status[i] == TaskStatus::Running)
         .collect();
+    let mut busy = running.clone();
     let mut used: BTreeMap<&str, u64> = BTreeMap::new();
-    for id in &busy {
-        if let Some(t) = by_id.get(id) {
-            for (name, &k) in &t.resources {
-                *used.entry(name.as_str()).or_insert(0) += k;
-            }
+    for &i in &busy {
+        for (name, &k) in &tasks[i].resources {
+            *used.entry(name.as_str()).or_insert(0) += k;
         }
     }
     let mut slots = u64::from(plan.max_outstanding).saturating_sub(busy.len() as u64);
     let cap = |name: &str| capacity.get(name).copied().unwrap_or(1);
+    let ids = |v: &[usize]| -> Vec<String> { v.iter().map(|&i| tasks[i].id.clone()).collect() };
 
     let mut dispatch = Vec::new();
     let mut waiting = Vec::new();
     let mut open = 0usize; // not done, not failed
     let mut open_needing_input = 0usize;
-    for &id in &order {
-        let Some(t) = by_id.get(id) else { continue };
-        let s = status(id);
+    for &i in &order {
+        let t = &tasks[i];
+        let s = status[i];
         if s == TaskStatus::Done || failed(s) {
             continue;
         }
@@ -99,20 +123,21 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
         if t.needs_user_input {
             open_needing_input += 1;
         }
-        let wait = |why: &str, on: Vec<&str>| Waiting {
-            id: id.to_string(),
+        let wait = |why: &str, on: Vec<String>| Waiting {
+            id: t.id.clone(),
             why: why.into(),
-            on: on.into_iter().map(str::to_string).collect(),
+            on,
         };
-        if let Some(on) = blocked_by.get(id) {
-            waiting.push(wait("blocked", on.clone()));
+        if let Some(on) = blocked_on.get(&i) {
+            waiting.push(wait("blocked", ids(on)));
             continue;
         }
-        let not_done: Vec<&str> = t
+        let not_done: Vec<String> = t
             .deps
             .iter()
-            .map(String::as_str)
-            .filter(|d| status(d) != TaskStatus::Done)
+            .zip(&deps[i])
+            .filter(|(_, &d)| !is_done(d))
+            .map(|(name, _)| name.clone())
             .collect();
         if !not_done.is_empty() {
             waiting.push(wait("deps", not_done));
@@ -122,32 +147,24 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
             waiting.push(wait("needs_user_input", Vec::new()));
             continue;
         }
-        let mut holders: Vec<&str> = Vec::new();
+        let mut holders: Vec<usize> = Vec::new();
         for &b in &busy {
-            if let Some(bt) = by_id.get(b) {
-                if overlap.between(t, bt)? {
-                    holders.push(b);
-                }
+            if overlap.between(t, &tasks[b])? {
+                holders.push(b);
             }
         }
+        let short = |name: &str, k: u64| used.get(name).copied().unwrap_or(0) + k > cap(name);
         for (name, &k) in &t.resources {
-            if used.get(name.as_str()).copied().unwrap_or(0) + k > cap(name) {
-                let has = |b: &&str| {
-                    by_id
-                        .get(b)
-                        .is_some_and(|bt| bt.resources.contains_key(name))
-                };
+            if short(name, k) {
+                let has = |b: &usize| tasks[*b].resources.contains_key(name);
                 holders.extend(busy.iter().copied().filter(has));
             }
         }
-        let short = t
-            .resources
-            .iter()
-            .any(|(n, &k)| used.get(n.as_str()).copied().unwrap_or(0) + k > cap(n));
-        if !holders.is_empty() || short {
+        let any_short = t.resources.iter().any(|(n, &k)| short(n, k));
+        if !holders.is_empty() || any_short {
             holders.sort_unstable();
             holders.dedup();
-            waiting.push(wait("lock", holders));
+            waiting.push(wait("lock", ids(&holders)));
             continue;
         }
         if slots == 0 {
@@ -155,18 +172,14 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
             continue;
         }
         slots -= 1;
-        busy.insert(id);
+        busy.push(i);
         for (name, &k) in &t.resources {
             *used.entry(name.as_str()).or_insert(0) += k;
         }
-        dispatch.push(id.to_string());
+        dispatch.push(t.id.clone());
     }
 
-    let running = order
-        .iter()
-        .filter(|id| status(id) == TaskStatus::Running)
-        .count();
-    let stuck = dispatch.is_empty() && running == 0;
+    let stuck = dispatch.is_empty() && running.is_empty();
     let only = |why: &[&str]| waiting.iter().all(|w| why.contains(&w.why.as_str()));
     let stop = if open == 0 {
         Some("all_done")

@@ -30,6 +30,13 @@ pub fn peek_schema(bytes: &[u8], source: &str) -> Result<String> {
 
 /// Reads a document of kind `T`: header first, then the body strictly.
 pub fn parse<T: Document>(bytes: &[u8], source: &str) -> Result<T> {
+    // The common case in one pass: a well-formed document of the right kind.
+    // Anything else is read again, slowly, for an error that says where.
+    if let Ok(doc) = serde_json::from_slice::<T>(bytes) {
+        if doc.schema_field() == Some(T::SCHEMA) {
+            return Ok(doc);
+        }
+    }
     let got = peek_schema(bytes, source)?;
     if got != T::SCHEMA {
         bail!("{source}: expected {}, got {got}", T::SCHEMA);
@@ -40,6 +47,11 @@ pub fn parse<T: Document>(bytes: &[u8], source: &str) -> Result<T> {
 /// Reads a JSON value strictly into `T`, with the JSON path in errors. Trailing
 /// characters after the value are an error.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8], source: &str) -> Result<T> {
+    // Fast when the input is good; the path-tracking reader only for the
+    // error message.
+    if let Ok(doc) = serde_json::from_slice::<T>(bytes) {
+        return Ok(doc);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

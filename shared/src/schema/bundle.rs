@@ -59,4 +59,8 @@ pub struct BundleScope {
 
 impl super::Document for Bundle {
     const SCHEMA: &'static str = "muster.bundle/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

@@ -29,6 +29,12 @@ pub use tasks::{ConcurrencyClass, Effort, Mode, Routing, Task, Tasks};
 pub trait Document: Serialize + DeserializeOwned + JsonSchema {
     /// The value of the document's `schema` field, like `muster.state/v1`.
     const SCHEMA: &'static str;
+
+    /// The `schema` field of a document read, when the type has one: lets
+    /// the reader check the kind after one fast pass instead of two.
+    fn schema_field(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The JSON Schema of `T`, as a JSON value.

@@ -108,8 +108,16 @@ pub struct Stop {
 
 impl super::Document for Plan {
     const SCHEMA: &'static str = "muster.plan/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }
 
 impl super::Document for Batch {
     const SCHEMA: &'static str = "muster.batch/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

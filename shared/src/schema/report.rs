@@ -63,4 +63,8 @@ pub struct ReportEscalation {
 
 impl super::Document for WorkerReport {
     const SCHEMA: &'static str = "muster.report/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

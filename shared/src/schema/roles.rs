@@ -41,4 +41,8 @@ pub struct RoleRule {
 
 impl super::Document for Roles {
     const SCHEMA: &'static str = "muster.roles/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

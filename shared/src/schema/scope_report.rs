@@ -60,4 +60,8 @@ pub struct Violation {
 
 impl super::Document for ScopeReport {
     const SCHEMA: &'static str = "muster.scope-report/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

@@ -181,4 +181,8 @@ pub struct Escalation {
 
 impl super::Document for State {
     const SCHEMA: &'static str = "muster.state/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }

@@ -163,4 +163,8 @@ impl Task {
 
 impl super::Document for Tasks {
     const SCHEMA: &'static str = "muster.tasks/v1";
+
+    fn schema_field(&self) -> Option<&str> {
+        Some(&self.schema)
+    }
 }
