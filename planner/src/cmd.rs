@@ -169,7 +169,9 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
         resources: cfg.resources,
     };
     let p = plan::plan(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
-    Ok(Outcome::new(Status::Pass, to_json(&p, c.compact)))
+    let out = Outcome::new(Status::Pass, to_json(&p, c.compact));
+    std::mem::forget(p); // as in run_next: the OS frees faster
+    Ok(out)
 }
 
 fn run_next(a: &NextArgs) -> Result<Outcome> {
@@ -185,7 +187,11 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
     let inp = read_input(&c.input)?;
     let input: NextInput = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
     let batch = next::next(&input.plan, &input.state, &cfg.resources)?;
-    Ok(Outcome::new(Status::Pass, to_json(&batch, c.compact)))
+    let out = Outcome::new(Status::Pass, to_json(&batch, c.compact));
+    // A 100k-task plan and state are a million small allocations; the
+    // process is about to exit, so let the OS take them back.
+    std::mem::forget(input);
+    Ok(out)
 }
 
 fn run_spawn(a: &NextArgs) -> Result<Outcome> {
