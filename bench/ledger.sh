@@ -64,46 +64,6 @@ fi
 
 bench_timer
 
-# now_us: microseconds since the epoch. $EPOCHREALTIME (bash 5) costs no
-# process; `date +%s%N` costs a fork, about a millisecond, counted in the time.
-now_us() {
-    if [ -n "${EPOCHREALTIME:-}" ]; then
-        REPLY=${EPOCHREALTIME//[.,]/}
-    else
-        REPLY=$(($(date +%s%N) / 1000))
-    fi
-}
-
-# measure NAME RUNS WARMUP CMD...: times CMD (stdout and stderr discarded; a
-# failing run stops the bench) into $dir/NAME.us, one run per line, in microseconds.
-measure() {
-    local name=$1 runs=$2 warm=$3 dest i t0
-    shift 3
-    dest=$dir/$name
-    if [ -n "$HYPERFINE" ]; then
-        if ! "$HYPERFINE" -N --style none --runs "$runs" --warmup "$warm" \
-            --export-json "$dest.hyperfine.json" "$(printf '%q ' "$@")" >"$dest.log" 2>&1; then
-            cat "$dest.log" >&2
-            die "$name: hyperfine failed (the command above failed or could not start)"
-        fi
-        "$PY" -c 'import json, sys
-for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
-    print(round(t * 1e6))' "$dest.hyperfine.json" >"$dest.us"
-    else
-        : >"$dest.us"
-        for ((i = 0; i < warm + runs; i++)); do
-            now_us
-            t0=$REPLY
-            if ! "$@" >/dev/null 2>"$dest.err"; then
-                cat "$dest.err" >&2
-                die "$name: failed: $*"
-            fi
-            now_us
-            if [ "$i" -ge "$warm" ]; then echo $((REPLY - t0)) >>"$dest.us"; fi
-        done
-    fi
-}
-
 # fact KEY VALUE: one line of what the report needs about this size.
 fact() { printf '%s=%s\n' "$1" "$2" >>"$dir/facts"; }
 # json_get FILE KEY: a top-level value of a JSON file.
@@ -185,7 +145,7 @@ bench_size() {
         if [ "$n" -le 10000 ]; then vr=50; elif [ "$n" -le 100000 ]; then vr=20; fi
     fi
     fact verify_runs "$vr"
-    measure verify "$vr" 3 "$BIN" --ledger "$ledger" --compact verify --expect-size "$n"
+    measure verify "$vr" 3 /dev/null 0 "$BIN" --ledger "$ledger" --compact verify --expect-size "$n"
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -v "$BIN" --ledger "$ledger" --compact verify >/dev/null 2>"$dir/verify.time" ||
             die "[$n] verify under /usr/bin/time failed: $(tail -n 5 "$dir/verify.time")"
@@ -201,12 +161,12 @@ bench_size() {
     "$PY" "$here/py_verify_plain.py" "$ledger" >"$dir/py.json" || die "[$n] the Python verifier rejected the ledger"
     h=$(json_get "$dir/py.json" head)
     [ "$h" = "$head" ] || die "[$n] the Python verifier's head $h is not muster's $head"
-    measure py_verify "$py_runs" 0 "$PY" "$here/py_verify_plain.py" "$ledger"
+    measure py_verify "$py_runs" 0 /dev/null 0 "$PY" "$here/py_verify_plain.py" "$ledger"
 
     # The floor: sha256 of every byte, one core, no parsing.
     log "[$n] openssl dgst -sha256"
     openssl dgst -sha256 "$ledger" >/dev/null || die "[$n] openssl dgst failed"
-    measure openssl "$vr" 3 openssl dgst -sha256 "$ledger"
+    measure openssl "$vr" 3 /dev/null 0 openssl dgst -sha256 "$ledger"
 
     # replay of a run from the middle of the ledger.
     mid=$(((n + 1) / 2))
@@ -216,7 +176,7 @@ bench_size() {
     "$BIN" --ledger "$ledger" --compact replay --run-id "$run_id" >"$dir/replay.json" ||
         die "[$n] replay failed"
     [ "$(json_get "$dir/replay.json" run_id)" = "$run_id" ] || die "[$n] replay answered for another run"
-    measure replay 3 1 "$BIN" --ledger "$ledger" --compact replay --run-id "$run_id"
+    measure replay 3 1 /dev/null 0 "$BIN" --ledger "$ledger" --compact replay --run-id "$run_id"
 
     # Append latency last, so everything above saw exactly n events. Each run
     # appends one event (one process: parse, lock, read the tail, seal, write, fsync).
@@ -224,7 +184,7 @@ bench_size() {
     mk_one_event "$work/one.json"
     "$BIN" --ledger "$ledger" --now "$NOW" --compact append --input "$work/one.json" >/dev/null ||
         die "[$n] single-event append failed"
-    measure append_one "$APPEND_RUNS" 3 "$BIN" --ledger "$ledger" --now "$NOW" --compact append --input "$work/one.json"
+    measure append_one "$APPEND_RUNS" 3 /dev/null 0 "$BIN" --ledger "$ledger" --now "$NOW" --compact append --input "$work/one.json"
     "$BIN" --ledger "$ledger" --compact head >"$dir/head.json" || die "[$n] head failed"
     [ "$(json_get "$dir/head.json" size)" = "$((n + 1 + 3 + APPEND_RUNS))" ] ||
         die "[$n] after the appends the ledger has $(json_get "$dir/head.json" size) events, expected $((n + 4 + APPEND_RUNS))"

@@ -65,3 +65,66 @@ bench_timer() {
     fi
     log "timing with: $TIMER"
 }
+
+# now_us: microseconds since the epoch. $EPOCHREALTIME (bash 5) costs no
+# process; `date +%s%N` costs a fork, about a millisecond, counted in the time.
+now_us() {
+    if [ -n "${EPOCHREALTIME:-}" ]; then
+        REPLY=${EPOCHREALTIME//[.,]/}
+    else
+        REPLY=$(($(date +%s%N) / 1000))
+    fi
+}
+
+# hf_quote ARG...: the arguments as one command line for hyperfine -N, which
+# splits it like a POSIX shell (single quotes, no $'...').
+hf_quote() {
+    local a q="'\\''" s=
+    for a in "$@"; do s+="'${a//\'/$q}' "; done
+    printf '%s' "$s"
+}
+
+# measure NAME RUNS WARMUP OUTFILE OK CMD...: times CMD into $dir/NAME.us (one
+# run per line, microseconds) and its exit codes into $dir/NAME.rc, with
+# hyperfine -N when bench_timer found one, else a shell loop. OUTFILE (or
+# /dev/null) gets the stdout of the last run. OK is a regex of the exit codes
+# that mean the command did its job; any other stops the bench. Uses $dir,
+# $PY and $HYPERFINE.
+measure() {
+    local name=$1 runs=$2 warm=$3 outfile=$4 ok=$5 dest i t0 rc
+    shift 5
+    dest=$dir/$name
+    if [ -n "$HYPERFINE" ]; then
+        local o=()
+        [ "$outfile" = /dev/null ] || o=(--output "$outfile")
+        if ! "$HYPERFINE" -N -i --style none --runs "$runs" --warmup "$warm" "${o[@]}" \
+            --export-json "$dest.hyperfine.json" "$(hf_quote "$@")" >"$dest.log" 2>&1; then
+            cat "$dest.log" >&2
+            die "$name: hyperfine failed"
+        fi
+        "$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+open(sys.argv[2], "w").write("".join(f"{round(t * 1e6)}\n" for t in r["times"]))
+open(sys.argv[3], "w").write("".join(f"{c}\n" for c in r["exit_codes"]))' \
+            "$dest.hyperfine.json" "$dest.us" "$dest.rc"
+    else
+        : >"$dest.us"
+        : >"$dest.rc"
+        for ((i = 0; i < warm + runs; i++)); do
+            now_us
+            t0=$REPLY
+            set +e
+            "$@" >"$outfile" 2>"$dest.err"
+            rc=$?
+            set -e
+            now_us
+            if [ "$i" -ge "$warm" ]; then
+                echo $((REPLY - t0)) >>"$dest.us"
+                echo "$rc" >>"$dest.rc"
+            fi
+        done
+    fi
+    if grep -qvE "^($ok)\$" "$dest.rc"; then
+        die "$name: a timed run exited with $(grep -vE "^($ok)\$" "$dest.rc" | head -n 1) ($ok expected): $*"
+    fi
+}

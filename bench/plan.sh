@@ -150,53 +150,6 @@ py_version=$("$PY" -c 'import platform; print(platform.python_version())')
 bench_timer
 [ -n "$HYPERFINE" ] || [ -n "${EPOCHREALTIME:-}" ] || die "no hyperfine (apt-get install hyperfine) and no \$EPOCHREALTIME (bash 5) to time with"
 
-# hf_quote ARG...: the arguments as one command line for hyperfine -N, which
-# splits it like a POSIX shell (single quotes, no $'...').
-hf_quote() {
-    local a q="'\\''" s=
-    for a in "$@"; do s+="'${a//\'/$q}' "; done
-    printf '%s' "$s"
-}
-
-# measure NAME RUNS WARMUP OK CMD...: times CMD (stdout to /dev/null) into
-# $dir/NAME.us (one run per line, microseconds) and its exit codes into
-# $dir/NAME.rc. OK is a regex of the exit codes that mean the command did its
-# job; any other stops the bench.
-measure() {
-    local name=$1 runs=$2 warm=$3 ok=$4 dest i t0 rc
-    shift 4
-    dest=$dir/$name
-    if [ -n "$HYPERFINE" ]; then
-        if ! "$HYPERFINE" -N -i --style none --runs "$runs" --warmup "$warm" \
-            --export-json "$dest.hyperfine.json" "$(hf_quote "$@")" >"$dest.log" 2>&1; then
-            cat "$dest.log" >&2
-            die "$name: hyperfine failed"
-        fi
-        "$PY" -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-open(sys.argv[2], "w").write("".join(f"{round(t * 1e6)}\n" for t in r["times"]))
-open(sys.argv[3], "w").write("".join(f"{c}\n" for c in r["exit_codes"]))' \
-            "$dest.hyperfine.json" "$dest.us" "$dest.rc"
-    else
-        : >"$dest.us"
-        : >"$dest.rc"
-        for ((i = 0; i < warm + runs; i++)); do
-            t0=${EPOCHREALTIME//[.,]/}
-            set +e
-            "$@" >/dev/null 2>"$dest.err"
-            rc=$?
-            set -e
-            if [ "$i" -ge "$warm" ]; then
-                echo $((${EPOCHREALTIME//[.,]/} - t0)) >>"$dest.us"
-                echo "$rc" >>"$dest.rc"
-            fi
-        done
-    fi
-    if grep -qvE "^($ok)\$" "$dest.rc"; then
-        die "$name: a timed run exited with $(grep -vE "^($ok)\$" "$dest.rc" | head -n 1) ($ok expected): $*"
-    fi
-}
-
 fact() { printf '%s=%s\n' "$1" "${2//$'\n'/ }" >>"$dir/facts"; }
 time_facts() { # PREFIX FILE: max RSS and CPU time from /usr/bin/time -v
     fact "$1_max_rss_kb" "$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$2")"
@@ -269,18 +222,18 @@ bench_one() {
         runs=3 warm=0 # a slow planner: the checked run was the warm-up
     fi
     log "[$n] muster-plan: $runs timed runs (+$warm warm-up)"
-    measure muster "$runs" "$warm" 0 "$BIN" -i "$tasks" --compact
+    measure muster "$runs" "$warm" /dev/null 0 "$BIN" -i "$tasks" --compact
 
     log "[$n] py_plan.py"
     local py_cmd=(timeout "$PY_TIMEOUT" /usr/bin/time -v -o "$dir/py.time" "$PY" "$here/py_plan.py" -i "$tasks" -o "$dir/py.json" --stats "$dir/py.stats")
-    measure py 1 0 '0|124' "${py_cmd[@]}"
+    measure py 1 0 /dev/null '0|124' "${py_cmd[@]}"
     if [ "$(cat "$dir/py.rc")" = 124 ]; then
         fact py_timed_out "$PY_TIMEOUT"
         log "[$n] py_plan.py: timed out after $PY_TIMEOUT s"
     else
         if [ "$(cat "$dir/py.us")" -lt 5000000 ]; then
             log "[$n] py_plan.py: 2 more runs"
-            measure py_more 2 0 0 "${py_cmd[@]}"
+            measure py_more 2 0 /dev/null 0 "${py_cmd[@]}"
             cat "$dir/py_more.us" >>"$dir/py.us"
         fi
         time_facts py "$dir/py.time"
@@ -326,7 +279,7 @@ print("stop=%s" % ((b.get("stop") or {}).get("reason") or ""))' "$dir/batch.json
     fact rc "$rc"
     time_facts next "$dir/next.time"
     log "[next] muster-plan next: 10 timed runs (+2 warm-up)"
-    measure next 10 2 '0|2' "$BIN" next -i "$dir/input.json" --compact
+    measure next 10 2 /dev/null '0|2' "$BIN" next -i "$dir/input.json" --compact
 }
 
 # ---- each tool on a small input -------------------------------------------------
@@ -372,7 +325,7 @@ bench_small() {
         fact status ok
         fact rc "$rc"
         log "[small] ${cmds[$name]%% *}: $SMALL_RUNS timed runs (+5 warm-up)"
-        measure small "$SMALL_RUNS" 5 '0|2' "${cmd[@]}"
+        measure small "$SMALL_RUNS" 5 /dev/null '0|2' "${cmd[@]}"
     done
 }
 

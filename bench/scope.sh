@@ -114,55 +114,6 @@ fi
 bench_timer
 [ -n "$HYPERFINE" ] || [ -n "${EPOCHREALTIME:-}" ] || die "no hyperfine (apt-get install hyperfine) and no \$EPOCHREALTIME (bash 5) to time with"
 
-# hf_quote ARG...: the arguments as one command line for hyperfine -N, which
-# splits it like a POSIX shell (single quotes, no $'...').
-hf_quote() {
-    local a q="'\\''" s=
-    for a in "$@"; do s+="'${a//\'/$q}' "; done
-    printf '%s' "$s"
-}
-
-# measure NAME RUNS WARMUP OUTFILE CMD...: times CMD into $dir/NAME.us (one
-# run per line, microseconds) and its exit codes into $dir/NAME.rc. OUTFILE
-# (or /dev/null) gets the stdout of the last run. Exit 0 (PASS) and 2
-# (BLOCKED) are the command doing its job; anything else stops the bench.
-measure() {
-    local name=$1 runs=$2 warm=$3 outfile=$4 dest i t0 rc
-    shift 4
-    dest=$dir/$name
-    if [ -n "$HYPERFINE" ]; then
-        local o=()
-        [ "$outfile" = /dev/null ] || o=(--output "$outfile")
-        if ! "$HYPERFINE" -N -i --style none --runs "$runs" --warmup "$warm" "${o[@]}" \
-            --export-json "$dest.hyperfine.json" "$(hf_quote "$@")" >"$dest.log" 2>&1; then
-            cat "$dest.log" >&2
-            die "$name: hyperfine failed"
-        fi
-        "$PY" -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-open(sys.argv[2], "w").write("".join(f"{round(t * 1e6)}\n" for t in r["times"]))
-open(sys.argv[3], "w").write("".join(f"{c}\n" for c in r["exit_codes"]))' \
-            "$dest.hyperfine.json" "$dest.us" "$dest.rc"
-    else
-        : >"$dest.us"
-        : >"$dest.rc"
-        for ((i = 0; i < warm + runs; i++)); do
-            t0=${EPOCHREALTIME//[.,]/}
-            set +e
-            "$@" >"$outfile" 2>"$dest.err"
-            rc=$?
-            set -e
-            if [ "$i" -ge "$warm" ]; then
-                echo $((${EPOCHREALTIME//[.,]/} - t0)) >>"$dest.us"
-                echo "$rc" >>"$dest.rc"
-            fi
-        done
-    fi
-    if grep -qvE '^[02]$' "$dest.rc"; then
-        die "$name: a timed run exited with $(grep -vE '^[02]$' "$dest.rc" | head -n 1) (0 or 2 expected): $*"
-    fi
-}
-
 fact() { printf '%s=%s\n' "$1" "$2" >>"$dir/facts"; }
 
 # ---- inputs -------------------------------------------------------------------
@@ -214,7 +165,7 @@ bench_one() {
     [ -n "$runs" ] || { if [ "$n" -le 100000 ]; then runs=10; else runs=5; fi; }
     fact muster_runs "$runs"
     log "[$n x $k] muster-scope: $runs timed runs (+2 warm-up)"
-    measure muster "$runs" 2 /dev/null "${cmd[@]}"
+    measure muster "$runs" 2 /dev/null '0|2' "${cmd[@]}"
 
     for b in $BACKENDS; do
         est=${PY_EST["$b $k"]:-}
@@ -227,10 +178,10 @@ bench_one() {
         rep=$dir/py-$b.json
         local py_cmd=("$PY" "$here/py_pathspec.py" --backend "$b" -i "$paths" --allow-file "$allow" "${deny_flags[@]}" --stats "$dir/py-$b.stats")
         log "[$n x $k] pathspec $b backend"
-        measure "py_$b" 1 0 "$rep" "${py_cmd[@]}"
+        measure "py_$b" 1 0 "$rep" '0|2' "${py_cmd[@]}"
         if [ "$(cat "$dir/py_$b.us")" -lt 5000000 ]; then
             log "[$n x $k] pathspec $b backend: 2 more runs"
-            measure "py_${b}_more" 2 0 "$rep" "${py_cmd[@]}"
+            measure "py_${b}_more" 2 0 "$rep" '0|2' "${py_cmd[@]}"
             cat "$dir/py_${b}_more.us" >>"$dir/py_$b.us"
         fi
         PY_EST["$b $k"]=$("$PY" -c 'import statistics, sys; print(statistics.median(int(x) for x in open(sys.argv[1])) / 1e6 / int(sys.argv[2]))' "$dir/py_$b.us" "$n")

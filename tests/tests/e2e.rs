@@ -31,56 +31,17 @@ const SETUP: &str = "`make test` builds muster and sets up Python; by hand: \
 // ---------------------------------------------------------------------------
 // Tools
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// `$var` (relative to the workspace root), else the workspace-relative default.
-fn from_env(var: &str, default: &str) -> PathBuf {
-    match std::env::var_os(var).filter(|v| !v.is_empty()) {
-        Some(v) => workspace().join(v),
-        None => workspace().join(default),
-    }
-}
+#[path = "support/tools.rs"]
+mod tools;
 
 fn muster_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = from_env("MUSTER_BIN_DIR", "target/debug");
-        let bin = dir.join(format!("muster-ledger{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            bin.is_file(),
-            "muster-ledger not found at {} (MUSTER_BIN_DIR names the directory holding it). {SETUP}",
-            bin.display()
-        );
-        bin
-    })
+    BIN.get_or_init(|| tools::bin("muster-ledger", SETUP))
 }
 
 fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let py = from_env("MUSTER_PYTHON", "target/pyenv/bin/python3");
-        assert!(
-            py.is_file(),
-            "Python not found at {} (MUSTER_PYTHON names a python3 that has the `rfc8785` package). {SETUP}",
-            py.display()
-        );
-        let out = Command::new(&py)
-            .args(["-c", "import rfc8785"])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}. {SETUP}", py.display()));
-        assert!(
-            out.status.success(),
-            "{} cannot import rfc8785: {}. {SETUP}",
-            py.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        py
-    })
+    PY.get_or_init(|| tools::python("rfc8785", SETUP))
 }
 
 /// A command running the test Python (writing no `__pycache__` into tests/py).
@@ -91,7 +52,7 @@ fn py_cmd() -> Command {
 }
 
 fn verifier() -> PathBuf {
-    workspace().join("tests/py/verify_ledger.py")
+    tools::workspace().join("tests/py/verify_ledger.py")
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -191,7 +152,7 @@ fn python_jcs(dir: &Path, bodies: &[String]) -> Vec<String> {
     let out = success(
         py_cmd()
             .args(["-c", script])
-            .arg(workspace().join("tests/py"))
+            .arg(tools::workspace().join("tests/py"))
             .arg(&file),
     );
     out.lines().map(String::from).collect()
@@ -1042,7 +1003,7 @@ fn empty_ledgers_and_the_hash_rule_by_hand() {
     let direct = success(
         py_cmd()
             .args(["-c", script])
-            .arg(workspace().join("tests/py"))
+            .arg(tools::workspace().join("tests/py"))
             .arg(body),
     );
     assert_eq!(

@@ -40,56 +40,17 @@ const SHUFFLED: u64 = 80;
 // ---------------------------------------------------------------------------
 // Tools
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// `$var` (relative to the workspace root), else the workspace-relative default.
-fn from_env(var: &str, default: &str) -> PathBuf {
-    match std::env::var_os(var).filter(|v| !v.is_empty()) {
-        Some(v) => workspace().join(v),
-        None => workspace().join(default),
-    }
-}
+#[path = "support/tools.rs"]
+mod tools;
 
 fn plan_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = from_env("MUSTER_BIN_DIR", "target/debug");
-        let bin = dir.join(format!("muster-plan{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            bin.is_file(),
-            "muster-plan not found at {} (MUSTER_BIN_DIR names the directory holding it): {SETUP}",
-            bin.display()
-        );
-        bin
-    })
+    BIN.get_or_init(|| tools::bin("muster-plan", SETUP))
 }
 
 fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let py = from_env("MUSTER_PYTHON", "target/pyenv/bin/python3");
-        assert!(
-            py.is_file(),
-            "Python not found at {} (MUSTER_PYTHON names a python3 that has networkx): {SETUP}",
-            py.display()
-        );
-        let out = Command::new(&py)
-            .args(["-c", "import networkx"])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}. {SETUP}", py.display()));
-        assert!(
-            out.status.success(),
-            "{} cannot import networkx: {}. {SETUP}",
-            py.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        py
-    })
+    PY.get_or_init(|| tools::python("networkx", SETUP))
 }
 
 /// Runs `cmd` with `input` on stdin (written from another thread, so a large
@@ -277,7 +238,7 @@ fn waves_are_the_topological_generations_when_nothing_conflicts() {
 
     let mut cmd = Command::new(python());
     cmd.env("PYTHONDONTWRITEBYTECODE", "1")
-        .arg(workspace().join("tests/py/waves.py"));
+        .arg(tools::workspace().join("tests/py/waves.py"));
     let out = run_with_stdin(&mut cmd, lines.into_bytes());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
