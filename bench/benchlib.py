@@ -1,6 +1,11 @@
-"""Helpers the bench generators share (imported from the scripts' own folder)."""
+"""Helpers the bench generators and report scripts share (imported from the
+scripts' own folder; the shell scripts run their report code with it on
+PYTHONPATH)."""
 
 import itertools
+import math
+import os
+import statistics
 import sys
 
 
@@ -17,3 +22,32 @@ def write_lines(path, lines, count, batch=65536):
     out.flush()
     if out is not sys.stdout:
         out.close()
+
+
+def read_facts(d):
+    """The KEY=VALUE lines of `d/facts` (empty when there is none)."""
+    facts = {}
+    p = os.path.join(d, "facts")
+    if os.path.exists(p):
+        with open(p) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                facts[k] = v
+    return facts
+
+
+def times(d, name):
+    """The timed runs `measure` wrote to `d/NAME.us`, in seconds (None when
+    there are none)."""
+    p = os.path.join(d, name + ".us")
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return [int(x) / 1e6 for x in f if x.strip()]
+
+
+def stats(ts):
+    """Runs, median, p95 (nearest rank), min and max of `ts` seconds."""
+    s = sorted(ts)
+    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
+    return {"runs": len(s), "median_s": statistics.median(s), "p95_s": p95, "min_s": s[0], "max_s": s[-1]}

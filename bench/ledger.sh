@@ -190,13 +190,14 @@ bench_size() {
         die "[$n] after the appends the ledger has $(json_get "$dir/head.json" size) events, expected $((n + 4 + APPEND_RUNS))"
 
     rm -f "$events" "$ledger"
-    "$PY" - size "$dir" <<<"$REPORT_PY"
+    PYTHONPATH="$here" "$PY" - size "$dir" <<<"$REPORT_PY"
 }
 
 # ---- the report (Python: stats, the printed figures, ledger.json, ledger.md) ---
 REPORT_PY=$(
     cat <<'PY'
 import json, math, os, statistics, sys
+from benchlib import read_facts, stats, times
 
 TARGETS = {
     "verify_1m_s": 1.5,        # verify of 1M events under 1.5 s
@@ -205,24 +206,11 @@ TARGETS = {
     "append_ms": 5.0,          # one append under 5 ms (median), at every size
 }
 
-def times(d, name):
-    with open(os.path.join(d, name + ".us")) as f:
-        return [int(x) / 1e6 for x in f if x.strip()]
-
-def stats(ts):
-    s = sorted(ts)
-    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]  # nearest rank
-    return {"runs": len(s), "median_s": statistics.median(s), "p95_s": p95, "min_s": s[0], "max_s": s[-1]}
-
 def verdict(ok):
     return "PASS" if ok else "MISS"
 
 def size_result(d):
-    facts = {}
-    with open(os.path.join(d, "facts")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition("=")
-            facts[k] = v
+    facts = read_facts(d)
     n, nbytes = int(facts["events"]), int(facts["bytes"])
     mb = nbytes / 1e6
     r = {"events": n, "bytes": nbytes, "bytes_per_event": round(nbytes / n, 1), "fs": facts.get("fs"),
@@ -382,7 +370,7 @@ doc = {"generated_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%
 json.dump(doc, open(sys.argv[-1], "w"))' \
     "$TIMER" "$version" "$git_rev" "$BIN" "${cpu:-unknown}" "$cores" "$load_start" "$(loadavg)" "$SEED" "$NOW" "$work/meta.json"
 set +e
-"$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
+PYTHONPATH="$here" "$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
 rc=$?
 set -e
 log "finished in $((SECONDS - started)) s"

@@ -242,7 +242,7 @@ bench_one() {
     fi
     rm -f "$dir/py.json"
     [ "$n" = "$NEXT_SIZE" ] || rm -f "$dir/plan.json"
-    "$PY" - one "$dir" "$work/gen-$n.json" <<<"$REPORT_PY"
+    PYTHONPATH="$here" "$PY" - one "$dir" "$work/gen-$n.json" <<<"$REPORT_PY"
 }
 
 # ---- muster-plan next on the state of a 100k-task run ---------------------------
@@ -333,33 +333,12 @@ bench_small() {
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
+from benchlib import read_facts, stats, times
 
 TARGET_100K_S = 1.0      # muster-plan, 100k tasks, whole process
 TARGET_VS_PY = 40.0      # at 100k: at least 40x faster than py_plan.py
 TARGET_NEXT_S = 0.200    # muster-plan next on the 100k-task state
 TARGET_SMALL_S = 0.005   # every tool on a small input, median, process start included
-
-def read_facts(d):
-    facts = {}
-    p = os.path.join(d, "facts")
-    if os.path.exists(p):
-        with open(p) as f:
-            for line in f:
-                k, _, v = line.rstrip("\n").partition("=")
-                facts[k] = v
-    return facts
-
-def times(d, name):
-    p = os.path.join(d, name + ".us")
-    if not os.path.exists(p):
-        return None
-    with open(p) as f:
-        return [int(x) / 1e6 for x in f if x.strip()]
-
-def stats(ts):
-    s = sorted(ts)
-    return {"runs": len(s), "median_s": statistics.median(s), "p95_s": s[max(0, -(-95 * len(s) // 100) - 1)],
-            "min_s": s[0], "max_s": s[-1]}
 
 def rounded(x):
     if isinstance(x, dict):
@@ -634,7 +613,7 @@ json.dump(doc, open(sys.argv[-1], "w"))' \
     "$TIMER" "$version" "$git_rev" "$BIN_SRC (sha256 $bin_sha..., built $bin_built)" "${cpu:-unknown}" "$cores" "$load_start" "$(loadavg)" "$SEED" \
     "$py_version" "$nx_version" "$work/meta.json"
 set +e
-"$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
+PYTHONPATH="$here" "$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
 rc=$?
 set -e
 log "finished in $((SECONDS - started)) s"

@@ -221,36 +221,18 @@ print("allowed=%d" % data.count(b'"allowed":true'))
 print("denied_by_deny=%d" % data.count(b'"decided_by":"deny '))
 PY
     rm -f "$dir/muster.json"
-    "$PY" - one "$dir" <<<"$REPORT_PY"
+    PYTHONPATH="$here" "$PY" - one "$dir" <<<"$REPORT_PY"
 }
 
 # ---- the report (Python: stats, the printed figures, scope.json, scope.md) -------
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
+from benchlib import read_facts, stats, times
 
 TARGET_1M_1000_S = 1.0   # whole process, report included, 1M paths x 1000 globs
 TARGET_VS_SIMPLE = 25.0  # at 1M x 100: at least 25x faster than pathspec's default (simple) backend
 TARGET_VS_RE2 = 5.0      # at 1M x 100: at least 5x faster than pathspec's re2 backend
-
-def read_facts(d):
-    facts = {}
-    with open(os.path.join(d, "facts")) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition("=")
-            facts[k] = v
-    return facts
-
-def times(d, name):
-    p = os.path.join(d, name + ".us")
-    if not os.path.exists(p):
-        return None
-    with open(p) as f:
-        return [int(x) / 1e6 for x in f if x.strip()]
-
-def stats(ts):
-    s = sorted(ts)
-    return {"runs": len(s), "median_s": statistics.median(s), "min_s": s[0], "max_s": s[-1]}
 
 def result(d):
     f = read_facts(d)
@@ -439,7 +421,7 @@ json.dump(doc, open(sys.argv[-1], "w"))' \
     "$TIMER" "$version" "$git_rev" "$BIN_SRC (sha256 $bin_sha..., built $bin_built)" "${cpu:-unknown}" "$cores" "$load_start" "$(loadavg)" "$SEED" \
     "$pathspec_version" "$re2_version" "$RE2_WHY" "$PY_CAP_S" "$work/meta.json"
 set +e
-"$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
+PYTHONPATH="$here" "$PY" - final "$work" "$OUT" "$work/meta.json" <<<"$REPORT_PY"
 rc=$?
 set -e
 log "finished in $((SECONDS - started)) s"
