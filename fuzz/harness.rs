@@ -66,3 +66,41 @@ pub fn glob(data: &[u8]) {
         }
     }
 }
+
+/// `intersect`: the input is `A\0B\0PATH`; A and B are patterns (each cut
+/// to 48 bytes, so their automata stay far below the size limit where the
+/// search widens soundly). The witness of A and B must be the same both
+/// ways round, a valid path taken by both, and no longer than PATH when
+/// PATH is a valid path both take.
+pub fn intersect(data: &[u8]) {
+    let mut parts = data.splitn(3, |&b| b == 0);
+    let (a, b) = (parts.next().unwrap_or(&[]), parts.next().unwrap_or(&[]));
+    let path = parts.next().unwrap_or(&[]);
+    let cut = |x: &[u8]| String::from_utf8_lossy(&x[..x.len().min(48)]).into_owned();
+    let (Ok(a), Ok(b)) = (Pattern::parse(&cut(a)), Pattern::parse(&cut(b))) else {
+        return;
+    };
+    let w = muster_shared::glob::intersect::witness(&a, &b);
+    assert_eq!(w, muster_shared::glob::intersect::witness(&b, &a), "not symmetric");
+    if let Some(w) = &w {
+        // A witness with bytes that are not UTF-8 comes back lossy; only a
+        // faithful one can be checked byte for byte.
+        if !w.contains('\u{fffd}') {
+            assert!(a.is_match(w.as_bytes()), "{w:?} not taken by {:?}", a.text);
+            assert!(b.is_match(w.as_bytes()), "{w:?} not taken by {:?}", b.text);
+            assert!(valid(w.as_bytes()), "{w:?} is not a valid path");
+        }
+    }
+    if valid(path) && a.is_match(path) && b.is_match(path) {
+        let w = w.unwrap_or_else(|| panic!("{:?} and {:?} share {path:?} but no witness", a.text, b.text));
+        assert!(w.len() <= path.len(), "witness {w:?} longer than the common path {path:?}");
+    }
+}
+
+/// A repo path as intersect counts one: not empty, relative, no empty, `.`
+/// or `..` segment, no NUL.
+fn valid(p: &[u8]) -> bool {
+    !p.is_empty()
+        && !p.contains(&0)
+        && p.split(|&c| c == b'/').all(|s| !s.is_empty() && s != b"." && s != b"..")
+}

@@ -10,7 +10,7 @@
 #
 # Knobs (environment):
 #   FUZZ_SECONDS    seconds per target (default 600)
-#   FUZZ_TARGETS    targets to run (default "diff_unified diff_raw glob")
+#   FUZZ_TARGETS    targets to run (default "diff_unified diff_raw glob intersect")
 #   FUZZ_PARALLEL   targets run at once (default 2; the machine has 2 cores)
 #   FUZZ_SANITIZER  address (default) or none
 #   FUZZ_MAX_LEN    largest input tried, in bytes (default 4000: kept files stay < 4 KB)
@@ -23,7 +23,7 @@ root=$(dirname "$here")
 cd "$here"
 
 seconds=${FUZZ_SECONDS:-600}
-targets=${FUZZ_TARGETS:-"diff_unified diff_raw glob"}
+targets=${FUZZ_TARGETS:-"diff_unified diff_raw glob intersect"}
 parallel=${FUZZ_PARALLEL:-2}
 sanitizer=${FUZZ_SANITIZER:-address}
 max_len=${FUZZ_MAX_LEN:-4000}

@@ -74,3 +74,8 @@ fn diff_raw_corpus_never_panics() {
 fn glob_corpus_never_panics() {
     replay("glob", harness::glob);
 }
+
+#[test]
+fn intersect_corpus_never_panics() {
+    replay("intersect", harness::intersect);
+}
