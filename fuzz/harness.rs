@@ -81,7 +81,11 @@ pub fn intersect(data: &[u8]) {
         return;
     };
     let w = muster_shared::glob::intersect::witness(&a, &b);
-    assert_eq!(w, muster_shared::glob::intersect::witness(&b, &a), "not symmetric");
+    assert_eq!(
+        w,
+        muster_shared::glob::intersect::witness(&b, &a),
+        "not symmetric"
+    );
     if let Some(w) = &w {
         // A witness with bytes that are not UTF-8 comes back lossy; only a
         // faithful one can be checked byte for byte.
@@ -92,8 +96,16 @@ pub fn intersect(data: &[u8]) {
         }
     }
     if valid(path) && a.is_match(path) && b.is_match(path) {
-        let w = w.unwrap_or_else(|| panic!("{:?} and {:?} share {path:?} but no witness", a.text, b.text));
-        assert!(w.len() <= path.len(), "witness {w:?} longer than the common path {path:?}");
+        let w = w.unwrap_or_else(|| {
+            panic!(
+                "{:?} and {:?} share {path:?} but no witness",
+                a.text, b.text
+            )
+        });
+        assert!(
+            w.len() <= path.len(),
+            "witness {w:?} longer than the common path {path:?}"
+        );
     }
 }
 
@@ -102,5 +114,6 @@ pub fn intersect(data: &[u8]) {
 fn valid(p: &[u8]) -> bool {
     !p.is_empty()
         && !p.contains(&0)
-        && p.split(|&c| c == b'/').all(|s| !s.is_empty() && s != b"." && s != b"..")
+        && p.split(|&c| c == b'/')
+            .all(|s| !s.is_empty() && s != b"." && s != b"..")
 }

@@ -36,15 +36,36 @@ pub struct Args {
     plan: PlanArgs,
 }
 
+const NEXT_EXAMPLES: &str = "\
+EXAMPLES:
+  muster-ledger replay --run-id \"$RUN\" > state.json
+  jq -n --slurpfile p plan.json --slurpfile s state.json '{plan: $p[0], state: $s[0]}' | muster-plan next";
+
+const SPAWN_EXAMPLES: &str = "\
+EXAMPLES:
+  # T3's worker found more work; fold it into the plan (exit 2 if a candidate is critical)
+  jq -n --slurpfile p plan.json --slurpfile r .muster/runs/RUN/T3/REPORT.json \\
+     '{plan: $p[0], reports: [{task_id: \"T3\", report: $r[0]}]}' | muster-plan spawn > spawned.json";
+
+const EXPORT_EXAMPLES: &str = "\
+EXAMPLES:
+  muster-plan export --format github-actions -i plan.json --setup 'cargo install --locked --path planner' > .github/workflows/muster.yml
+  muster-plan export --format make -i plan.json --run-id run_1 > muster.mk && make -j4 -f muster.mk
+  muster-plan export --format dot -i plan.json | dot -Tsvg > plan.svg";
+
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Plan a muster.tasks/v1 (the default).
+    #[command(after_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"))]
     Plan(PlanArgs),
     /// From {plan, state}: what to dispatch now, and why the rest waits.
+    #[command(after_help = format!("{NEXT_EXAMPLES}\n\n{EXIT_STATUS}"))]
     Next(NextArgs),
     /// From {plan, reports}: workers' spawn candidates become tasks T-AUTO-01, ...
+    #[command(after_help = format!("{SPAWN_EXAMPLES}\n\n{EXIT_STATUS}"))]
     Spawn(NextArgs),
     /// Write the plan as a CI workflow or a graph.
+    #[command(after_help = format!("{EXPORT_EXAMPLES}\n\n{EXIT_STATUS}"))]
     Export(ExportArgs),
 }
 
