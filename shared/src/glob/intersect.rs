@@ -152,6 +152,8 @@ pub struct Intersector {
     any: Table,
     /// Working space for searches.
     scratch: Scratch,
+    /// Whether the last answer was exact (see [`Intersector::was_exact`]).
+    exact: bool,
 }
 
 impl Default for Intersector {
@@ -161,6 +163,7 @@ impl Default for Intersector {
             tables: Vec::new(),
             any: Table::any(),
             scratch: Scratch::default(),
+            exact: true,
         }
     }
 }
@@ -174,11 +177,20 @@ impl Intersector {
     /// A valid repo path both patterns take (the least one: shortest, then
     /// in [`RANK`] order), or None when there is none.
     pub fn witness(&mut self, a: &Pattern, b: &Pattern) -> Option<String> {
+        self.exact = true;
         let found = self.witness_bytes(a, b)?;
         Some(match String::from_utf8(found) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
+    }
+
+    /// Whether the last [`Intersector::witness`] was exact: false when an
+    /// automaton was too big to build or the search gave up, so the answer
+    /// was the sound over-approximation (a conflict whose witness may not
+    /// be taken by both patterns).
+    pub fn was_exact(&self) -> bool {
+        self.exact
     }
 
     /// The witness as bytes: by the quickest way that gives the exact
@@ -209,10 +221,13 @@ impl Intersector {
             tables,
             any,
             scratch,
+            exact,
             ..
         } = self;
         // A pattern left out takes every path (soundly).
-        let t = tables.get(k).and_then(Option::as_ref).unwrap_or(any);
+        let built = tables.get(k).and_then(Option::as_ref);
+        *exact &= built.is_some();
+        let t = built.unwrap_or(any);
         let mut best: Option<Vec<u8>> = None;
         let mut keep = |path: Vec<u8>| {
             if best.as_ref().is_none_or(|b| less(&path, b)) {
@@ -230,7 +245,10 @@ impl Intersector {
                 Search::Found(rest) => rest,
                 Search::Empty => continue,
                 // Sound: report a conflict.
-                Search::TooBig => b"a".to_vec(),
+                Search::TooBig => {
+                    *exact = false;
+                    b"a".to_vec()
+                }
             };
             let mut path = Vec::with_capacity(f.lit.len() + 1 + rest.len());
             path.extend_from_slice(f.lit);
@@ -256,6 +274,9 @@ impl Intersector {
     /// patterns).
     fn dfa_witness(&mut self, a: &Pattern, b: &Pattern) -> Option<Vec<u8>> {
         let (ka, kb) = (self.table(a), self.table(b));
+        self.exact &= [ka, kb]
+            .iter()
+            .all(|&k| self.tables.get(k).is_some_and(Option::is_some));
         let any = &self.any;
         let get = |k: usize| self.tables.get(k).and_then(Option::as_ref).unwrap_or(any);
         let (ta, tb) = (get(ka), get(kb));
@@ -264,15 +285,18 @@ impl Intersector {
             Search::Empty => None,
             // Sound: report a conflict. The witness is the least path of one
             // pattern alone (or "a").
-            Search::TooBig => Some(
-                match (
-                    search(ta, any, &mut self.scratch),
-                    search(tb, any, &mut self.scratch),
-                ) {
-                    (Search::Found(w), _) | (_, Search::Found(w)) => w,
-                    _ => b"a".to_vec(),
-                },
-            ),
+            Search::TooBig => {
+                self.exact = false;
+                Some(
+                    match (
+                        search(ta, any, &mut self.scratch),
+                        search(tb, any, &mut self.scratch),
+                    ) {
+                        (Search::Found(w), _) | (_, Search::Found(w)) => w,
+                        _ => b"a".to_vec(),
+                    },
+                )
+            }
         }
     }
 }

@@ -410,3 +410,19 @@ fn timing() {
         println!("{name}: {per:?} per witness ({found} found)");
     }
 }
+
+/// A pattern whose DFA is too big to build (a star, then a run of `?`, the
+/// classic blow-up) gives the sound answer, a conflict, and says it was not
+/// exact; an ordinary pair is exact. (Found by the `intersect` fuzz target.)
+#[test]
+fn too_big_automata_are_sound_and_say_so() {
+    let p = |s: &str| Pattern::parse(s).unwrap();
+    let mut x = Intersector::new();
+    // The fuzzer's input: invalid bytes (read as U+FFFD), then the blow-up.
+    let raw = b"\xff\xff\xff\xff\xff\xff\xff\xff\xbf*[:alpha:]???????????????\xff\xff\xff\xff\xff\x08\xff";
+    let big = p(&String::from_utf8_lossy(raw));
+    assert!(x.witness(&big, &p("Z")).is_some());
+    assert!(!x.was_exact());
+    assert_eq!(x.witness(&p("*.md"), &p("*.rs")), None);
+    assert!(x.was_exact());
+}
