@@ -99,7 +99,9 @@ pub fn find(g: &Graph) -> Conflicts {
         let mut found = Vec::new();
         for &(a, b) in &pairs[range] {
             if let Some(w) = x.witness(pattern(a), pattern(b)) {
-                found.push((a, b, w));
+                // Too complex to intersect exactly: a conflict, to be safe,
+                // with no witness (the one found may not match both).
+                found.push((a, b, x.was_exact().then_some(w)));
             }
         }
         found
@@ -107,7 +109,7 @@ pub fn find(g: &Graph) -> Conflicts {
 
     // Per pair of tasks, the first pair of patterns: every (task pair,
     // pattern pair) found, sorted, the first of each task pair kept.
-    let witnesses: Vec<(usize, usize, String)> = decided.into_iter().flatten().collect();
+    let witnesses: Vec<(usize, usize, Option<String>)> = decided.into_iter().flatten().collect();
     let mut hits: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
     for (k, (pa, pb, _)) in witnesses.iter().enumerate() {
         for a in &users[*pa] {
@@ -156,8 +158,10 @@ pub struct Found {
 pub struct Conflicts {
     /// The pairs.
     pub pairs: Vec<Found>,
-    /// Witness paths, shared by the pairs of tasks that use the same patterns.
-    pub witnesses: Vec<String>,
+    /// Witness paths, shared by the pairs of tasks that use the same
+    /// patterns; None where the patterns were too complex to intersect
+    /// exactly and the pair is reported to be safe.
+    pub witnesses: Vec<Option<String>>,
 }
 
 impl Conflicts {
@@ -165,14 +169,25 @@ impl Conflicts {
     pub fn documents(&self, g: &Graph) -> Vec<Conflict> {
         self.pairs
             .iter()
-            .map(|f| Conflict {
-                a: g.tasks[f.a].id.clone(),
-                b: g.tasks[f.b].id.clone(),
-                reason: format!(
-                    "touches '{}' and '{}' overlap",
-                    g.touches[f.a][f.patterns.0].text, g.touches[f.b][f.patterns.1].text
-                ),
-                witness: Some(self.witnesses[f.witness].clone()),
+            .map(|f| {
+                let witness = self.witnesses[f.witness].clone();
+                let (pa, pb) = (
+                    &g.touches[f.a][f.patterns.0].text,
+                    &g.touches[f.b][f.patterns.1].text,
+                );
+                let reason = if witness.is_some() {
+                    format!("touches '{pa}' and '{pb}' overlap")
+                } else {
+                    format!(
+                        "touches '{pa}' and '{pb}' may overlap: too complex to intersect exactly, so kept apart to be safe"
+                    )
+                };
+                Conflict {
+                    a: g.tasks[f.a].id.clone(),
+                    b: g.tasks[f.b].id.clone(),
+                    reason,
+                    witness,
+                }
             })
             .collect()
     }

@@ -258,3 +258,27 @@ fn disjoint_patterns_are_not_conflicts() {
         assert_eq!(p.waves.len(), 2, "{a} / {b}");
     }
 }
+
+/// Patterns too complex to intersect exactly are kept apart, without a
+/// witness, and the reason says why.
+#[test]
+fn too_complex_patterns_conflict_to_be_safe() {
+    let raw = b"\xff\xff\xff\xff\xff\xff\xff\xff\xbf*[:alpha:]???????????????\xff\xff\xff\xff\xff\x08\xff";
+    let big = String::from_utf8_lossy(raw).into_owned();
+    let p = plan::plan(
+        vec![
+            task("A".into(), vec![], vec![big]),
+            task("B".into(), vec![], vec!["Z".into()]),
+        ],
+        &plan::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].witness, None);
+    assert!(
+        p.conflicts[0].reason.contains("too complex"),
+        "{}",
+        p.conflicts[0].reason
+    );
+    assert_eq!(p.waves.len(), 2);
+}

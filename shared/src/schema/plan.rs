@@ -35,9 +35,11 @@ pub struct Conflict {
     pub a: String,
     /// The larger id.
     pub b: String,
-    /// Why: the two patterns that overlap, or the resource that runs out.
+    /// Why: the two patterns that overlap.
     pub reason: String,
-    /// A path both patterns match (None for a resource conflict).
+    /// A path both patterns take; None when the patterns were too complex
+    /// to intersect exactly and the pair is kept apart to be safe (the
+    /// reason says so).
     pub witness: Option<String>,
 }
 
