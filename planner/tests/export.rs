@@ -14,7 +14,7 @@ use muster_shared::schema::tasks::{ConcurrencyClass, Task};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const SETUP: &str =
@@ -188,29 +188,15 @@ fn render(p: &Plan, f: Format) -> String {
 // ---------------------------------------------------------------------------
 // Tools
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("planner/ has a parent")
-        .to_path_buf()
-}
+#[path = "../../tests/tests/support/tools.rs"]
+mod tools;
+use tools::workspace;
 
 /// The test Python: `$MUSTER_PYTHON` (relative to the workspace root), else
 /// target/pyenv/bin/python3; check-jsonschema lives beside it.
 fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let py = match std::env::var_os("MUSTER_PYTHON").filter(|v| !v.is_empty()) {
-            Some(v) => workspace().join(v),
-            None => workspace().join("target/pyenv/bin/python3"),
-        };
-        assert!(
-            py.is_file(),
-            "Python not found at {} (MUSTER_PYTHON names the test python3). {SETUP}",
-            py.display()
-        );
-        py
-    })
+    PY.get_or_init(|| tools::python("check_jsonschema", SETUP))
 }
 
 fn check_jsonschema() -> PathBuf {
@@ -242,23 +228,7 @@ fn node_validator() -> &'static Path {
     })
 }
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}. {SETUP}"))
-}
-
-#[track_caller]
-fn success(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use tools::{run, success};
 
 /// Writes `text` to a fresh file named `name` and returns its directory
 /// (kept alive by the caller) and path.

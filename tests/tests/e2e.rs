@@ -55,23 +55,7 @@ fn verifier() -> PathBuf {
     tools::workspace().join("tests/py/verify_ledger.py")
 }
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
-
-#[track_caller]
-fn success(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
-}
+use tools::{run, success};
 
 fn muster(ledger: &Path) -> Command {
     let mut c = Command::new(muster_bin());

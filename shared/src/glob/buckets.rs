@@ -13,12 +13,12 @@
 // Lookups only: nothing here is iterated into output.
 #![allow(clippy::disallowed_types)]
 
-use super::fast::{fnv, FnvBuild, IdentityBuild, Scan};
+use super::fast::{fnv, IdentityBuild, Scan};
 use super::{compile, glob, with_candidate};
 use globset::GlobSet;
 use regex_automata::meta::Regex;
 use regex_automata::{Input, PatternSet};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The globs of a group, compiled together.
 #[derive(Debug, Clone)]
@@ -92,7 +92,8 @@ impl Buckets {
         globs: &[(String, usize)],
         group: bool,
     ) -> Result<Buckets, (Option<usize>, String)> {
-        let mut groups: HashMap<&[u8], Vec<(String, usize)>, FnvBuild> = HashMap::default();
+        // Sorted, so groups compile (and a failing one is reported) in a fixed order.
+        let mut groups: BTreeMap<&[u8], Vec<(String, usize)>> = BTreeMap::new();
         for (g, i) in globs {
             let dir = if group { leading_dir(g) } else { &[][..] };
             groups.entry(dir).or_default().push((g.clone(), *i));

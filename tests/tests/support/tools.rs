@@ -1,5 +1,8 @@
 //! Finding the muster binaries and the test Python, for the e2e tests.
-//! Included with `#[path]` by each test file (one copy).
+//! Included with `#[path]` by each test file (one copy), also planner's
+//! export test.
+
+#![allow(dead_code)] // each including test uses some of these
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,4 +56,24 @@ pub fn python(module: &str, setup: &str) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     py
+}
+
+/// Runs `cmd` to the end; panics when it cannot start.
+pub fn run(cmd: &mut Command) -> std::process::Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Runs `cmd`, which must succeed, and returns its stdout.
+#[track_caller]
+pub fn success(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
