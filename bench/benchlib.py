@@ -3,6 +3,7 @@ scripts' own folder; the shell scripts run their report code with it on
 PYTHONPATH)."""
 
 import itertools
+import json
 import math
 import os
 import statistics
@@ -51,3 +52,17 @@ def stats(ts):
     s = sorted(ts)
     p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
     return {"runs": len(s), "median_s": statistics.median(s), "p95_s": p95, "min_s": s[0], "max_s": s[-1]}
+
+
+def write_json(out, name, doc):
+    """Writes `doc` to `out/name`, indented, with a trailing newline."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, name), "w") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def machine_line(meta):
+    """The start of a report's first line: when, on what, how loaded."""
+    m = meta["machine"]
+    return f"{meta['generated_utc']} · {m['cpu']} · {m['cores']} cores (load average {m['loadavg_at_start']} at start) · "

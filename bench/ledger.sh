@@ -197,7 +197,7 @@ bench_size() {
 REPORT_PY=$(
     cat <<'PY'
 import json, math, os, statistics, sys
-from benchlib import read_facts, stats, times
+from benchlib import machine_line, read_facts, stats, times, write_json
 
 TARGETS = {
     "verify_1m_s": 1.5,        # verify of 1M events under 1.5 s
@@ -297,14 +297,10 @@ def final(work, out, meta_path):
         missed = [k for k, ok in per.items() if not ok]
         targets.append({"target": key, "text": text, "status": status, "per_size": per, "missed_at": missed})
     doc = {"schema": "muster.bench.ledger/v1", **meta, "sizes": sizes, "targets": targets}
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "ledger.json"), "w") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
+    write_json(out, "ledger.json", doc)
 
     md = ["# muster-ledger benchmark", "",
-          f"{meta['generated_utc']} · {meta['machine']['cpu']} · {meta['machine']['cores']} cores "
-          f"(load average {meta['machine']['loadavg_at_start']} at start) · "
+          machine_line(meta) +
           f"ledgers on {sizes[0]['fs'] if sizes else '?'} · timer: {meta['timer']} · muster-ledger {meta['muster_version']} "
           f"({meta['git_rev']})", "",
           "| events | MB | bytes/event | append 1 (median / p95) | batch append | verify | verify events/s | verify MB/s "

@@ -333,7 +333,7 @@ bench_small() {
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import read_facts, stats, times
+from benchlib import machine_line, read_facts, stats, times, write_json
 
 TARGET_100K_S = 1.0      # muster-plan, 100k tasks, whole process
 TARGET_VS_PY = 40.0      # at 100k: at least 40x faster than py_plan.py
@@ -482,14 +482,11 @@ def final(work, out, meta_path):
            "conflict_free_check": {"tasks": int(free["tasks"]) if free.get("tasks") else None,
                                    "waves_equal_networkx_generations": free_ok, "detail": free.get("detail")},
            "next": nxt, "small": small, "targets": targets}
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "plan.json"), "w") as f:
-        json.dump(doc, f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    write_json(out, "plan.json", doc)
 
     md = ["# muster-plan benchmark", "",
-          f"{meta['generated_utc']} · {meta['machine']['cpu']} · {meta['machine']['cores']} cores "
-          f"(load average {meta['machine']['loadavg_at_start']} at start) · timer: {meta['timer']} · "
+          machine_line(meta) +
+          f"timer: {meta['timer']} · "
           f"muster-plan {meta['muster_version']} ({meta['git_rev']}; {meta['binary']}) · "
           f"Python {meta['python_version']}, networkx {meta['networkx_version']}", "",
           "| tasks | deps | generations | muster-plan | tasks/s | max RSS | waves | conflicts | py_plan.py | max RSS | waves | x |",

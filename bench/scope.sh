@@ -228,7 +228,7 @@ PY
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import read_facts, stats, times
+from benchlib import machine_line, read_facts, stats, times, write_json
 
 TARGET_1M_1000_S = 1.0   # whole process, report included, 1M paths x 1000 globs
 TARGET_VS_SIMPLE = 25.0  # at 1M x 100: at least 25x faster than pathspec's default (simple) backend
@@ -326,14 +326,11 @@ def final(work, out, meta_path):
 
     doc = {"schema": "muster.bench.scope/v1", **meta, "workloads": rows, "targets": targets,
            "reports_agree": not disagree, "disagreements": disagree}
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "scope.json"), "w") as f:
-        json.dump(doc, f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    write_json(out, "scope.json", doc)
 
     md = ["# muster-scope benchmark", "",
-          f"{meta['generated_utc']} · {meta['machine']['cpu']} · {meta['machine']['cores']} cores "
-          f"(load average {meta['machine']['loadavg_at_start']} at start) · timer: {meta['timer']} · "
+          machine_line(meta) +
+          f"timer: {meta['timer']} · "
           f"muster-scope {meta['muster_version']} ({meta['git_rev']}; {meta['binary']}) · pathspec {meta['pathspec_version']}"
           + (f", google-re2 {meta['re2_version']}" if meta.get("re2_version") else f" (re2 backend not available: {meta.get('re2_unavailable')})"), "",
           "| paths | allow globs | allowed | muster-scope | paths/s | max RSS | pathspec simple | x | pathspec re2 | x | same report |",
