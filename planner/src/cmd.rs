@@ -93,6 +93,10 @@ struct PlanArgs {
     /// How many tasks may run at once (default: plan.max_outstanding, 4).
     #[arg(long, value_name = "N")]
     max_outstanding: Option<u32>,
+    /// List every conflicting pair of tasks, not only the pairs that order
+    /// them all (quadratic in the tasks sharing an area).
+    #[arg(long)]
+    all_conflicts: bool,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -188,6 +192,7 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
     let opts = plan::Options {
         max_outstanding: a.max_outstanding.unwrap_or(cfg.max_outstanding),
         resources: cfg.resources,
+        all_conflicts: a.all_conflicts,
     };
     let p = plan::plan(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
     let out = Outcome::new(Status::Pass, to_json(&p, c.compact));

@@ -1,55 +1,103 @@
 //! Which tasks may not run at the same time because their write allowlists
 //! overlap: some path could match a pattern of each (DESIGN.md section 4).
 //!
-//! Not every pair of patterns is compared. A pattern anchored at the root
-//! only takes paths that start with its literal leading segments
-//! (`services/pay/src/*.rs`: `services/pay/src`), so two anchored patterns
-//! can share a path only when one's leading segments begin the other's.
-//! Patterns are sorted by their leading segments; each is compared with
-//! those whose leading segments its own begin (a contiguous run in that
-//! order) and with every floating pattern (`*.md`, `build/`), which may
-//! take a path anywhere. Each candidate pair is then decided exactly, with a
-//! witness path, by `muster_shared::glob::intersect`.
+//! The work is done on distinct patterns, not on tasks: a hundred tasks
+//! touching `services/pay/CHANGELOG.md` are one pattern. Not every pair of
+//! patterns is compared. A pattern anchored at the root only takes paths
+//! that start with its literal leading segments (`services/pay/src/*.rs`:
+//! `services/pay/src`), so two anchored patterns can share a path only when
+//! one's leading segments begin the other's. Patterns are sorted by their
+//! leading segments; each is compared with those whose leading segments its
+//! own begin (a contiguous run in that order) and with every floating
+//! pattern (`*.md`, `build/`), which may take a path anywhere. Each
+//! candidate pair is then decided exactly, with a witness path, by
+//! `muster_shared::glob::intersect`.
+//!
+//! Two tasks conflict when a pattern of one overlaps a pattern of the other.
+//! The waves are placed from the overlapping pattern pairs ([`Conflicts::uses`],
+//! [`Conflicts::near`]); the plan's list is written from them after, either
+//! every conflicting pair of tasks ([`Conflicts::every_pair`]) or the pairs
+//! that order them all ([`Conflicts::ordering_pairs`]).
 
 use crate::graph::Graph;
 use muster_shared::glob::intersect::Intersector;
+use muster_shared::hash::IntMap;
 use muster_shared::schema::Conflict;
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Below this many candidate pairs one thread decides them all.
 const PARALLEL_FROM: usize = 4096;
 
-/// One pattern of one task.
+/// One use of a pattern: the task, and where in its touches.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     task: usize,
-    pattern: usize,
+    at: usize,
 }
 
-/// The overlapping pairs of tasks, each with the first pair of patterns (in
-/// each task's touches order) that overlap, and a path both take. Sorted by
-/// the two ids.
-///
-/// Patterns are compared once per distinct text: many tasks touching
-/// `services/pay/CHANGELOG.md` cost one comparison with each other
-/// pattern, not one per task.
-pub fn find(g: &Graph) -> Conflicts {
-    // Distinct patterns, each with the tasks (and positions) using it.
-    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut users: Vec<Vec<Slot>> = Vec::new();
-    let mut first: Vec<Slot> = Vec::new();
-    for (task, patterns) in g.touches.iter().enumerate() {
-        for (pattern, p) in patterns.iter().enumerate() {
-            let slot = Slot { task, pattern };
-            let id = *ids.entry(p.text.as_str()).or_insert_with(|| {
-                users.push(Vec::new());
-                first.push(slot);
-                users.len() - 1
-            });
-            users[id].push(slot);
+/// The overlapping patterns of a graph's tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Conflicts {
+    /// Per distinct pattern, its users: ascending by task, one per task (its
+    /// first use in that task's touches).
+    users: Vec<Vec<Slot>>,
+    /// Per task, the distinct patterns it uses, each once.
+    uses: Vec<Vec<usize>>,
+    /// The overlapping pairs of distinct patterns `(p, q)`, `p <= q`,
+    /// sorted, each with a path both take (None: too complex to intersect
+    /// exactly, so taken to overlap). A pattern is paired with itself when
+    /// two tasks use it and it takes any path.
+    found: Vec<(usize, usize, Option<String>)>,
+    /// Per pattern, the patterns it overlaps (itself included), ascending.
+    near: Vec<Vec<usize>>,
+}
+
+/// A pair of tasks to list: `a < b` (task indexes), where each uses the
+/// overlapping patterns (indexes into its touches), and the pattern pair
+/// (index into `found`). Sorted, the first of a task pair names the first
+/// patterns in touches order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    a: u32,
+    b: u32,
+    at_a: u32,
+    at_b: u32,
+    k: u32,
+}
+
+impl Hit {
+    /// The hit for tasks `(x, at x)` and `(y, at y)`, in either order.
+    fn new(x: (u32, u32), y: (u32, u32), k: usize) -> Hit {
+        let (x, y) = if x.0 < y.0 { (x, y) } else { (y, x) };
+        Hit {
+            a: x.0,
+            b: y.0,
+            at_a: x.1,
+            at_b: y.1,
+            k: k as u32,
         }
     }
-    let pattern = |id: usize| &g.touches[first[id].task][first[id].pattern];
+}
+
+/// Below this many pattern pairs (or listed pairs) one thread does them.
+const LIST_PARALLEL_FROM: usize = 4096;
+
+/// Finds the overlapping patterns of `g`'s tasks.
+pub fn find(g: &Graph) -> Conflicts {
+    // The tasks using each distinct pattern (numbered by the graph).
+    let mut users: Vec<Vec<Slot>> = vec![Vec::new(); g.patterns.len()];
+    let mut uses: Vec<Vec<usize>> = Vec::with_capacity(g.len());
+    for (task, touches) in g.touches.iter().enumerate() {
+        let mut mine: Vec<usize> = Vec::with_capacity(touches.len());
+        for (at, &id) in touches.iter().enumerate() {
+            if !mine.contains(&id) {
+                mine.push(id);
+                users[id].push(Slot { task, at });
+            }
+        }
+        uses.push(mine);
+    }
+    let pattern = |id: usize| &g.patterns[id];
 
     // Anchored patterns by leading segments, as `a/b/` (a prefix test on
     // these strings is a prefix test on whole segments).
@@ -99,96 +147,211 @@ pub fn find(g: &Graph) -> Conflicts {
         let mut found = Vec::new();
         for &(a, b) in &pairs[range] {
             if let Some(w) = x.witness(pattern(a), pattern(b)) {
-                // Too complex to intersect exactly: a conflict, to be safe,
+                // Too complex to intersect exactly: an overlap, to be safe,
                 // with no witness (the one found may not match both).
-                found.push((a, b, x.was_exact().then_some(w)));
+                found.push((a.min(b), a.max(b), x.was_exact().then_some(w)));
             }
         }
         found
     });
+    let mut found: Vec<(usize, usize, Option<String>)> = decided.into_iter().flatten().collect();
+    found.sort_unstable();
 
-    // Per pair of tasks, the first pair of patterns: every (task pair,
-    // pattern pair) found, sorted, the first of each task pair kept.
-    let witnesses: Vec<(usize, usize, Option<String>)> = decided.into_iter().flatten().collect();
-    let mut hits: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
-    for (k, (pa, pb, _)) in witnesses.iter().enumerate() {
-        for a in &users[*pa] {
-            for b in &users[*pb] {
-                if a.task == b.task {
-                    continue;
-                }
-                let (a, b) = if a.task < b.task { (a, b) } else { (b, a) };
-                hits.push((a.task, b.task, a.pattern, b.pattern, k));
-            }
+    // A pattern that overlaps another takes some path, so the tasks using
+    // it overlap each other too. The intersector finds that itself, unless
+    // the pattern was too complex for it; then the pair is added with the
+    // other pair's (absent) witness, so the tasks of any overlapping pair
+    // of patterns always conflict pairwise.
+    let mut paired = vec![false; users.len()];
+    let mut with_self = vec![false; users.len()];
+    for &(p, q, _) in &found {
+        paired[p] = true;
+        paired[q] = true;
+        if p == q {
+            with_self[p] = true;
         }
     }
-    hits.sort_unstable();
-    hits.dedup_by_key(|h| (h.0, h.1));
-    let conflicts = hits
+    let mut extra = Vec::new();
+    for (p, _) in users
         .iter()
-        .map(|&(a, b, pa, pb, k)| Found {
-            a,
-            b,
-            patterns: (pa, pb),
-            witness: k,
-        })
-        .collect();
-    Conflicts {
-        pairs: conflicts,
-        witnesses: witnesses.into_iter().map(|w| w.2).collect(),
+        .enumerate()
+        .filter(|(p, u)| u.len() > 1 && paired[*p] && !with_self[*p])
+    {
+        let w = found
+            .iter()
+            .find(|f| f.0 == p || f.1 == p)
+            .and_then(|f| f.2.clone());
+        extra.push((p, p, w));
     }
-}
+    if !extra.is_empty() {
+        found.extend(extra);
+        found.sort_unstable();
+    }
 
-/// One conflicting pair of tasks (by index), the first pair of their
-/// patterns that overlap, and its witness.
-#[derive(Debug, Clone, Copy)]
-pub struct Found {
-    /// The task with the smaller id.
-    pub a: usize,
-    /// The other task.
-    pub b: usize,
-    /// The overlapping patterns: indexes into each task's touches.
-    pub patterns: (usize, usize),
-    /// Index of the witness in [`Conflicts::witnesses`].
-    pub witness: usize,
-}
-
-/// The conflicts of a graph, sorted by task pair, and their witnesses.
-#[derive(Debug, Clone, Default)]
-pub struct Conflicts {
-    /// The pairs.
-    pub pairs: Vec<Found>,
-    /// Witness paths, shared by the pairs of tasks that use the same
-    /// patterns; None where the patterns were too complex to intersect
-    /// exactly and the pair is reported to be safe.
-    pub witnesses: Vec<Option<String>>,
+    let mut near = vec![Vec::new(); users.len()];
+    for &(p, q, _) in &found {
+        near[p].push(q);
+        if p != q {
+            near[q].push(p);
+        }
+    }
+    for n in &mut near {
+        n.sort_unstable();
+    }
+    Conflicts {
+        users,
+        uses,
+        found,
+        near,
+    }
 }
 
 impl Conflicts {
-    /// As the plan writes them.
-    pub fn documents(&self, g: &Graph) -> Vec<Conflict> {
-        self.pairs
-            .iter()
-            .map(|f| {
-                let witness = self.witnesses[f.witness].clone();
-                let (pa, pb) = (
-                    &g.touches[f.a][f.patterns.0].text,
-                    &g.touches[f.b][f.patterns.1].text,
-                );
-                let reason = if witness.is_some() {
-                    format!("touches '{pa}' and '{pb}' overlap")
-                } else {
-                    format!(
-                        "touches '{pa}' and '{pb}' may overlap: too complex to intersect exactly, so kept apart to be safe"
-                    )
-                };
-                Conflict {
-                    a: g.tasks[f.a].id.clone(),
-                    b: g.tasks[f.b].id.clone(),
-                    reason,
-                    witness,
+    /// The distinct patterns task `task` uses.
+    pub fn uses(&self, task: usize) -> &[usize] {
+        &self.uses[task]
+    }
+
+    /// The patterns pattern `p` overlaps (itself included when another task
+    /// uses it too): a task using `p` conflicts with every task using one
+    /// of these.
+    pub fn near(&self, p: usize) -> &[usize] {
+        &self.near[p]
+    }
+
+    /// How many distinct patterns there are.
+    pub fn patterns(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Every conflicting pair of tasks, each with the first pair of their
+    /// patterns (in touches order) that overlap. Quadratic in the tasks
+    /// sharing an area; for small plans and for looking one pair up.
+    pub fn every_pair(&self, g: &Graph) -> Vec<Conflict> {
+        let mut hits: Vec<Hit> = Vec::new();
+        for (k, &(p, q, _)) in self.found.iter().enumerate() {
+            for a in &self.users[p] {
+                for b in &self.users[q] {
+                    if a.task != b.task {
+                        hits.push(Hit::new(
+                            (a.task as u32, a.at as u32),
+                            (b.task as u32, b.at as u32),
+                            k,
+                        ));
+                    }
                 }
+            }
+        }
+        hits.sort_unstable();
+        self.documents(g, hits)
+    }
+
+    /// Enough pairs to order every conflicting pair: for each overlapping
+    /// pair of patterns, the tasks using either one conflict pairwise, so
+    /// they sit in distinct waves; in wave order, each is paired with the
+    /// one before it. Any two conflicting tasks are then ordered through a
+    /// chain of listed pairs (or by their dependencies). Linear in the
+    /// tasks per pattern pair.
+    pub fn ordering_pairs(&self, g: &Graph, wave: &[usize]) -> Vec<Conflict> {
+        // Each pattern's users in wave order: (wave, task, at).
+        let chains: Vec<Vec<(usize, u32, u32)>> = self
+            .users
+            .iter()
+            .map(|u| {
+                let mut c: Vec<(usize, u32, u32)> = u
+                    .iter()
+                    .map(|s| (wave[s.task], s.task as u32, s.at as u32))
+                    .collect();
+                c.sort_unstable();
+                c
             })
-            .collect()
+            .collect();
+        let parts = muster_shared::par::map_chunks(self.found.len(), LIST_PARALLEL_FROM, |range| {
+            let mut hits = Vec::new();
+            for k in range {
+                let (p, q, _) = self.found[k];
+                let (x, y) = (&chains[p], if q == p { &[][..] } else { &chains[q][..] });
+                // The two chains merged; a task using both patterns counts
+                // once, by its first use in touches (next to each other, as
+                // the order is wave, task, place).
+                let (mut i, mut j) = (0, 0);
+                let mut prev: Option<(usize, u32, u32)> = None;
+                while i < x.len() || j < y.len() {
+                    let m = if j == y.len() || (i < x.len() && x[i] <= y[j]) {
+                        i += 1;
+                        x[i - 1]
+                    } else {
+                        j += 1;
+                        y[j - 1]
+                    };
+                    match prev {
+                        Some(before) if before.1 == m.1 => continue,
+                        Some(before) => hits.push(Hit::new((before.1, before.2), (m.1, m.2), k)),
+                        None => {}
+                    }
+                    prev = Some(m);
+                }
+            }
+            hits.sort_unstable();
+            hits
+        });
+        // Sorted runs, one per core: a stable sort merges them.
+        let mut hits: Vec<Hit> = parts.into_iter().flatten().collect();
+        hits.sort();
+        self.documents(g, hits)
+    }
+
+    /// The listed pairs as the plan writes them, from sorted hits: each
+    /// task pair once, with its first hit. Ids, reasons and witnesses are
+    /// made once and shared.
+    fn documents(&self, g: &Graph, mut hits: Vec<Hit>) -> Vec<Conflict> {
+        hits.dedup_by_key(|h| (h.a, h.b));
+        let ids: Vec<Arc<str>> = g.tasks.iter().map(|t| Arc::from(t.id.as_str())).collect();
+        let witnesses: Vec<Option<Arc<str>>> = self
+            .found
+            .iter()
+            .map(|f| f.2.as_deref().map(Arc::from))
+            .collect();
+        muster_shared::par::map_chunks(hits.len(), LIST_PARALLEL_FROM, |range| {
+            let mut reasons = Reasons::default();
+            hits[range]
+                .iter()
+                .map(|h| {
+                    let (a, b) = (h.a as usize, h.b as usize);
+                    let witness = witnesses[h.k as usize].clone();
+                    let (pa, pb) = (g.touches[a][h.at_a as usize], g.touches[b][h.at_b as usize]);
+                    let reason = reasons
+                        .entry((pa, pb, witness.is_some()))
+                        .or_insert_with(|| reason(g, pa, pb, witness.is_some()))
+                        .clone();
+                    Conflict {
+                        a: ids[a].clone(),
+                        b: ids[b].clone(),
+                        reason,
+                        witness,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// Reasons made so far, by (pattern, pattern, exact).
+type Reasons = IntMap<(usize, usize, bool), Arc<str>>;
+
+/// Why two tasks conflict: their patterns `pa` and `pb` overlap, for sure
+/// (`exact`) or maybe.
+fn reason(g: &Graph, pa: usize, pb: usize, exact: bool) -> Arc<str> {
+    let (pa, pb) = (&g.patterns[pa].text, &g.patterns[pb].text);
+    if exact {
+        format!("touches '{pa}' and '{pb}' overlap").into()
+    } else {
+        format!(
+            "touches '{pa}' and '{pb}' may overlap: too complex to intersect exactly, so kept apart to be safe"
+        )
+        .into()
     }
 }

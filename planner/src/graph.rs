@@ -5,6 +5,7 @@
 
 use anyhow::{bail, Result};
 use muster_shared::glob::Pattern;
+use muster_shared::hash::FnvMap;
 use muster_shared::schema::{ConcurrencyClass, Task};
 use std::collections::BTreeMap;
 
@@ -17,8 +18,12 @@ pub struct Graph {
     pub deps: Vec<Vec<usize>>,
     /// Each task's dependents (indexes, ascending).
     pub dependents: Vec<Vec<usize>>,
-    /// Each task's compiled write allowlist (empty for read-only tasks).
-    pub touches: Vec<Vec<Pattern>>,
+    /// The distinct patterns of all the tasks' write allowlists, numbered in
+    /// order of first use (tasks by id, touches in order).
+    pub patterns: Vec<Pattern>,
+    /// Each task's write allowlist as pattern numbers, in its touches order
+    /// (empty for read-only tasks).
+    pub touches: Vec<Vec<usize>>,
     /// The tasks in a topological order (dependencies first; ties by id).
     pub order: Vec<usize>,
 }
@@ -28,7 +33,7 @@ impl Graph {
     /// each with its JSON path (`tasks[3].deps[0]`).
     pub fn new(mut tasks: Vec<Task>) -> Result<Graph> {
         let mut problems = Vec::new();
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen: FnvMap<&str, usize> = FnvMap::default();
         for (i, t) in tasks.iter().enumerate() {
             if !muster_shared::id::is_valid(&t.id) {
                 problems.push(format!(
@@ -43,9 +48,14 @@ impl Graph {
                 ));
             }
         }
+        // Dependencies as input positions, for now.
+        let mut raw_deps: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
         for (i, t) in tasks.iter().enumerate() {
+            let mut mine = Vec::with_capacity(t.deps.len());
             for (k, d) in t.deps.iter().enumerate() {
-                if !seen.contains_key(d.as_str()) {
+                if let Some(&j) = seen.get(d.as_str()) {
+                    mine.push(j);
+                } else {
                     problems.push(format!(
                         "tasks[{i}].deps[{k}]: unknown task {d:?} (task {:?} depends on it)",
                         t.id
@@ -63,19 +73,43 @@ impl Graph {
                         .unwrap_or_default()
                 ));
             }
+            raw_deps.push(mine);
         }
-        let mut touches = Vec::with_capacity(tasks.len());
-        for (i, t) in tasks.iter().enumerate() {
-            let mut compiled = Vec::new();
+        drop(seen);
+        // Each distinct pattern parsed once, on every core.
+        let mut distinct: FnvMap<&str, usize> = FnvMap::default();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut raw: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
+        for t in &tasks {
+            let mut mine = Vec::new();
             if t.concurrency_class != ConcurrencyClass::ReadOnly {
-                for (k, g) in t.touches.iter().enumerate() {
-                    match Pattern::parse(g) {
-                        Ok(p) => compiled.push(p),
-                        Err(e) => problems.push(format!("tasks[{i}].touches[{k}]: {e}")),
-                    }
+                for g in &t.touches {
+                    let id = *distinct.entry(g.as_str()).or_insert_with(|| {
+                        texts.push(g);
+                        texts.len() - 1
+                    });
+                    mine.push(id);
                 }
             }
-            touches.push(compiled);
+            raw.push(mine);
+        }
+        let parsed: Vec<Result<Pattern, muster_shared::glob::GlobError>> =
+            muster_shared::par::map_chunks(texts.len(), PARSE_PARALLEL_FROM, |r| {
+                texts[r]
+                    .iter()
+                    .map(|g| Pattern::parse(g))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        drop(distinct);
+        for (i, mine) in raw.iter().enumerate() {
+            for (k, &id) in mine.iter().enumerate() {
+                if let Err(e) = &parsed[id] {
+                    problems.push(format!("tasks[{i}].touches[{k}]: {e}"));
+                }
+            }
         }
         if !problems.is_empty() {
             bail!("{}", join_problems(&problems));
@@ -84,24 +118,43 @@ impl Graph {
         // Sorted by id, touches alongside.
         let mut perm: Vec<usize> = (0..tasks.len()).collect();
         perm.sort_by(|&a, &b| tasks[a].id.cmp(&tasks[b].id));
-        let mut slots: Vec<Option<(Task, Vec<Pattern>)>> =
-            tasks.drain(..).zip(touches).map(Some).collect();
-        let (tasks, touches): (Vec<Task>, Vec<Vec<Pattern>>) =
+        let mut slots: Vec<Option<(Task, Vec<usize>)>> =
+            tasks.drain(..).zip(raw).map(Some).collect();
+        let (tasks, raw): (Vec<Task>, Vec<Vec<usize>>) =
             perm.iter().filter_map(|&i| slots[i].take()).unzip();
-        let index: BTreeMap<&str, usize> = tasks
+        // Patterns renumbered by first use with the tasks in id order, so
+        // the numbers do not depend on the input's order.
+        let mut new_id = vec![usize::MAX; parsed.len()];
+        let mut order_of_use = Vec::with_capacity(parsed.len());
+        let touches: Vec<Vec<usize>> = raw
             .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
+            .map(|mine| {
+                mine.iter()
+                    .map(|&old| {
+                        if new_id[old] == usize::MAX {
+                            new_id[old] = order_of_use.len();
+                            order_of_use.push(old);
+                        }
+                        new_id[old]
+                    })
+                    .collect()
+            })
             .collect();
+        let mut parsed: Vec<Option<Pattern>> = parsed.into_iter().map(Result::ok).collect();
+        let patterns: Vec<Pattern> = order_of_use
+            .iter()
+            .filter_map(|&old| parsed[old].take())
+            .collect();
+        // Each input position's place in id order.
         let n = tasks.len();
+        let mut place = vec![0; n];
+        for (k, &i) in perm.iter().enumerate() {
+            place[i] = k;
+        }
         let mut deps = vec![Vec::new(); n];
         let mut dependents = vec![Vec::new(); n];
-        for (i, t) in tasks.iter().enumerate() {
-            let mut d: Vec<usize> = t
-                .deps
-                .iter()
-                .filter_map(|d| index.get(d.as_str()).copied())
-                .collect();
+        for (i, &input) in perm.iter().enumerate() {
+            let mut d: Vec<usize> = raw_deps[input].iter().map(|&j| place[j]).collect();
             d.sort_unstable();
             d.dedup();
             for &j in &d {
@@ -128,6 +181,7 @@ impl Graph {
             tasks,
             deps,
             dependents,
+            patterns,
             touches,
             order,
         })
@@ -143,6 +197,9 @@ impl Graph {
         self.tasks.is_empty()
     }
 }
+
+/// Below this many distinct patterns one thread parses them all.
+const PARSE_PARALLEL_FROM: usize = 2048;
 
 /// At most this many cycles are written out.
 const MAX_CYCLES: usize = 50;
@@ -321,6 +378,6 @@ mod tests {
         );
         assert_eq!(g.deps, [vec![], vec![0], vec![0, 1]]);
         assert_eq!(g.order, [0, 1, 2]);
-        assert_eq!(g.touches[1][0].text, "b/");
+        assert_eq!(g.patterns[g.touches[1][0]].text, "b/");
     }
 }

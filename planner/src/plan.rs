@@ -15,6 +15,9 @@ pub struct Options {
     pub max_outstanding: u32,
     /// Units of each named resource a wave has (1 for names not listed).
     pub resources: BTreeMap<String, u64>,
+    /// List every conflicting pair of tasks, not only the pairs that order
+    /// them all (see [`conflicts::Conflicts::ordering_pairs`]).
+    pub all_conflicts: bool,
 }
 
 /// Foreground when the task needs a person, is small, or writes shared
@@ -34,12 +37,12 @@ pub fn mode(t: &Task) -> Mode {
 pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
     let g = Graph::new(tasks)?;
     let found = conflicts::find(&g);
-    let mut with = vec![Vec::new(); g.len()];
-    for c in &found.pairs {
-        with[c.a].push(c.b);
-        with[c.b].push(c.a);
-    }
-    let placed = waves::place(&g, &with, &opts.resources)?;
+    let placed = waves::place(&g, &found, &opts.resources)?;
+    let conflicts = if opts.all_conflicts {
+        found.every_pair(&g)
+    } else {
+        found.ordering_pairs(&g, &placed.wave)
+    };
     let (length, path) = waves::critical_path(&g, &placed.tail);
     let id = |i: &usize| g.tasks[*i].id.clone();
     let waves: Vec<Vec<String>> = placed
@@ -51,7 +54,7 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         tasks: g.len(),
         deps: g.deps.iter().map(Vec::len).sum(),
         waves: waves.len(),
-        conflicts: found.pairs.len(),
+        conflicts: conflicts.len(),
         widest_wave: waves.iter().map(Vec::len).max().unwrap_or(0),
     };
     let critical_path = CriticalPath {
@@ -59,7 +62,6 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         tasks: path.iter().map(id).collect(),
     };
     let ready = waves.first().cloned().unwrap_or_default();
-    let conflicts = found.documents(&g);
     let mut tasks = g.tasks;
     for (i, t) in tasks.iter_mut().enumerate() {
         t.mode = Some(mode(t));

@@ -152,6 +152,7 @@ pub fn spawn(input: SpawnInput, resources: &BTreeMap<String, u64>) -> Result<Spa
     let opts = Options {
         max_outstanding: plan.max_outstanding,
         resources: resources.clone(),
+        all_conflicts: false,
     };
     let plan = plan::plan(tasks, &opts)?;
     let stop = if critical {

@@ -6,8 +6,10 @@
 //! goes first. With no conflicts and no resources the waves are the
 //! topological generations of the graph.
 
+use crate::conflicts::Conflicts;
 use crate::graph::Graph;
 use anyhow::{bail, Result};
+use muster_shared::hash::IntSet;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -58,14 +60,15 @@ pub fn tails(g: &Graph) -> Vec<f64> {
     tail
 }
 
-/// Places every task. `conflicts[i]` are the tasks `i` may not share a wave
-/// with; `capacity` is how many units of each named resource a wave has (1
-/// for a name it does not list).
-pub fn place(
-    g: &Graph,
-    conflicts: &[Vec<usize>],
-    capacity: &BTreeMap<String, u64>,
-) -> Result<Waves> {
+/// Places every task. Two tasks conflict when a pattern one uses is near a
+/// pattern the other uses (`conflicts`); `capacity` is how many units of
+/// each named resource a wave has (1 for a name it does not list).
+///
+/// Each pattern keeps the waves it may not go in: placing a task
+/// in wave `w` adds `w` to every pattern near one of its own, so a task fits
+/// in a wave when none of its patterns has that wave. The work is the number
+/// of overlapping pattern pairs a task has, not of conflicting tasks.
+pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>) -> Result<Waves> {
     let cap = |name: &str| capacity.get(name).copied().unwrap_or(1);
     for t in &g.tasks {
         for (name, &n) in &t.resources {
@@ -83,6 +86,7 @@ pub fn place(
     let mut wave = vec![usize::MAX; n];
     let mut waves: Vec<Vec<usize>> = Vec::new();
     let mut used: Vec<BTreeMap<&str, u64>> = Vec::new();
+    let mut taken: Vec<IntSet<usize>> = vec![IntSet::default(); conflicts.patterns()];
     let mut waiting: Vec<usize> = g.deps.iter().map(Vec::len).collect();
     let mut heap: BinaryHeap<Reverse<Next>> = (0..n)
         .filter(|&i| waiting[i] == 0)
@@ -97,7 +101,7 @@ pub fn place(
     while let Some(Reverse(Next { earliest, task, .. })) = heap.pop() {
         let mut w = earliest;
         loop {
-            let clash = conflicts[task].iter().any(|&o| wave[o] == w);
+            let clash = conflicts.uses(task).iter().any(|&p| taken[p].contains(&w));
             let full = used.get(w).is_some_and(|u| {
                 g.tasks[task]
                     .resources
@@ -115,6 +119,11 @@ pub fn place(
             used.push(BTreeMap::new());
         }
         waves[w].push(task);
+        for &p in conflicts.uses(task) {
+            for &q in conflicts.near(p) {
+                taken[q].insert(w);
+            }
+        }
         for (name, &k) in &g.tasks[task].resources {
             *used[w].entry(name.as_str()).or_insert(0) += k;
         }

@@ -60,10 +60,10 @@ fn plan(waves: &[Vec<(String, Vec<String>)>], conflicts: &[(&str, &str)]) -> Pla
         .map(|(a, b)| {
             let (a, b) = if a < b { (a, b) } else { (b, a) };
             Conflict {
-                a: (*a).to_owned(),
-                b: (*b).to_owned(),
-                reason: format!("src/{a}/ overlaps src/{b}/"),
-                witness: Some(format!("src/{a}/x")),
+                a: (*a).into(),
+                b: (*b).into(),
+                reason: format!("src/{a}/ overlaps src/{b}/").into(),
+                witness: Some(format!("src/{a}/x").into()),
             }
         })
         .collect();
@@ -164,12 +164,12 @@ fn expected_needs(p: &Plan) -> BTreeMap<String, BTreeSet<String>> {
         .map(|t| (t.id.clone(), t.deps.iter().cloned().collect()))
         .collect();
     for c in &p.conflicts {
-        let (first, later) = if wave_of[c.a.as_str()] < wave_of[c.b.as_str()] {
-            (&c.a, &c.b)
+        let (first, later) = if wave_of[&*c.a] < wave_of[&*c.b] {
+            (&*c.a, &*c.b)
         } else {
-            (&c.b, &c.a)
+            (&*c.b, &*c.a)
         };
-        needs.get_mut(later).unwrap().insert(first.clone());
+        needs.get_mut(later).unwrap().insert(first.to_string());
     }
     needs
 }

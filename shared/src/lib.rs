@@ -14,6 +14,7 @@ pub mod diff;
 pub mod doc;
 pub mod error;
 pub mod glob;
+pub mod hash;
 pub mod id;
 pub mod io;
 pub mod par;

@@ -111,8 +111,8 @@ impl<'a> Graph<'a> {
             };
             let (wa, wb) = (wave("a", &c.a)?, wave("b", &c.b)?);
             let (first, later) = match wa.cmp(&wb) {
-                std::cmp::Ordering::Less => (c.a.as_str(), c.b.as_str()),
-                std::cmp::Ordering::Greater => (c.b.as_str(), c.a.as_str()),
+                std::cmp::Ordering::Less => (&*c.a, &*c.b),
+                std::cmp::Ordering::Greater => (&*c.b, &*c.a),
                 std::cmp::Ordering::Equal => bail!(
                     "conflicts[{i}]: conflicting tasks \"{}\" and \"{}\" are both in wave {wa}",
                     c.a,

@@ -27,31 +27,7 @@ fn literal(s: &str) -> Option<&[u8]> {
     (!b.is_empty() && !b.iter().any(|c| SPECIAL.contains(c))).then_some(b)
 }
 
-/// FNV-1a: keys are short paths, and hashing them with SipHash costs more
-/// than the lookup saves. (Not for untrusted keys in long-lived maps; these
-/// maps are built from the scope's own patterns.)
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// Builds [`Fnv`] hashers.
-pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+pub(crate) use crate::hash::FnvBuild;
 
 const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 

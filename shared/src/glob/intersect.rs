@@ -152,6 +152,10 @@ pub struct Intersector {
     any: Table,
     /// Working space for searches.
     scratch: Scratch,
+    /// The least rest of a path from a state of one pattern's automaton
+    /// (its place in `tables`, the state) at the start of a segment: many
+    /// literal directories reach the same state of `*.md`.
+    below: HashMap<(usize, u32), Search, FnvBuild>,
     /// Whether the last answer was exact (see [`Intersector::was_exact`]).
     exact: bool,
 }
@@ -163,6 +167,7 @@ impl Default for Intersector {
             tables: Vec::new(),
             any: Table::any(),
             scratch: Scratch::default(),
+            below: HashMap::default(),
             exact: true,
         }
     }
@@ -221,6 +226,7 @@ impl Intersector {
             tables,
             any,
             scratch,
+            below,
             exact,
             ..
         } = self;
@@ -241,7 +247,10 @@ impl Intersector {
         }
         for f in forms.iter().flatten().filter(|f| f.below) {
             let at = t.walk(t.walk(0, f.lit), b"/");
-            let rest = match search_from(any, t, (0, at, SEG_START), scratch) {
+            let found = below
+                .entry((k, at))
+                .or_insert_with(|| search_from(any, t, (0, at, SEG_START), scratch));
+            let rest = match found.clone() {
                 Search::Found(rest) => rest,
                 Search::Empty => continue,
                 // Sound: report a conflict.
@@ -657,7 +666,7 @@ fn valid_next(state: u8, b: u8) -> u8 {
 }
 
 /// What a search found.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Search {
     /// The least path all the automata accept.
     Found(Vec<u8>),

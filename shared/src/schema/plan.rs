@@ -4,6 +4,7 @@
 use super::tasks::Task;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A checked task graph and its schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -17,7 +18,10 @@ pub struct Plan {
     pub waves: Vec<Vec<String>>,
     /// What may start now: the first wave, in its order.
     pub ready: Vec<String>,
-    /// Every pair of tasks that may not run at the same time, sorted by (a, b).
+    /// Pairs of tasks that may not run at the same time, sorted by (a, b):
+    /// enough pairs to order every conflicting pair (each conflicting pair
+    /// is listed, or ordered through a chain of listed ones), or every
+    /// conflicting pair with `muster-plan --all-conflicts`.
     pub conflicts: Vec<Conflict>,
     /// The longest chain of dependencies by weight.
     pub critical_path: CriticalPath,
@@ -28,19 +32,22 @@ pub struct Plan {
 }
 
 /// Two tasks that may not run at the same time.
+///
+/// The strings are shared (`Arc<str>`): a plan of 100k tasks lists hundreds
+/// of thousands of pairs that name the same ids, reasons and witnesses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Conflict {
     /// The smaller id.
-    pub a: String,
+    pub a: Arc<str>,
     /// The larger id.
-    pub b: String,
+    pub b: Arc<str>,
     /// Why: the two patterns that overlap.
-    pub reason: String,
+    pub reason: Arc<str>,
     /// A path both patterns take; None when the patterns were too complex
     /// to intersect exactly and the pair is kept apart to be safe (the
     /// reason says so).
-    pub witness: Option<String>,
+    pub witness: Option<Arc<str>>,
 }
 
 /// The longest chain of dependencies.
