@@ -1,5 +1,6 @@
 //! Flags, and the thin shell around the library: read, plan, write.
 
+use crate::next_input::NextRead;
 use crate::{next, plan, spawn};
 use anyhow::{Context, Result};
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -146,7 +147,8 @@ impl Default for PlanConfig {
     }
 }
 
-/// What `plan next` reads.
+/// What `plan next` reads: its JSON Schema. It is read as
+/// [`crate::next_input::NextRead`], which keeps only what `next` uses.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NextInput {
@@ -211,8 +213,8 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
     }
     let cfg = load_config(c)?;
     let inp = read_input(&c.input)?;
-    let input: NextInput = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
-    let batch = next::next(&input.plan, &input.state, &cfg.resources)?;
+    let input: NextRead = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
+    let batch = next::next_read(&input, &cfg.resources)?;
     let out = Outcome::new(Status::Pass, to_json(&batch, c.compact));
     // A 100k-task plan and state are a million small allocations; the
     // process is about to exit, so let the OS take them back.

@@ -79,6 +79,25 @@ impl Hit {
     }
 }
 
+/// A task in the merged chain of a pattern pair `(p, q)`.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    task: u32,
+    at: u32,
+    uses_p: bool,
+    uses_q: bool,
+}
+
+/// Lists `b` with the task before it in the chain of pattern pair `k`,
+/// unless both use the same one of the two patterns (`same`: the pair is a
+/// pattern with itself, whose chain this is).
+fn link(before: Option<Member>, b: Member, k: usize, same: bool, hits: &mut Vec<Hit>) {
+    let Some(a) = before else { return };
+    if same || !((a.uses_p && b.uses_p) || (a.uses_q && b.uses_q)) {
+        hits.push(Hit::new((a.task, a.at), (b.task, b.at), k));
+    }
+}
+
 /// Below this many pattern pairs (or listed pairs) one thread does them.
 const LIST_PARALLEL_FROM: usize = 4096;
 
@@ -273,23 +292,42 @@ impl Conflicts {
                 let (x, y) = (&chains[p], if q == p { &[][..] } else { &chains[q][..] });
                 // The two chains merged; a task using both patterns counts
                 // once, by its first use in touches (next to each other, as
-                // the order is wave, task, place).
+                // the order is wave, task, place). Two neighbours that both
+                // use `p` (or both `q`) are neighbours in `p`'s own chain,
+                // listed with the pair (p, p): only the others are pushed.
                 let (mut i, mut j) = (0, 0);
-                let mut prev: Option<(usize, u32, u32)> = None;
+                let mut before: Option<Member> = None;
+                let mut current: Option<Member> = None;
                 while i < x.len() || j < y.len() {
-                    let m = if j == y.len() || (i < x.len() && x[i] <= y[j]) {
+                    let (m, from_p) = if j == y.len() || (i < x.len() && x[i] <= y[j]) {
                         i += 1;
-                        x[i - 1]
+                        (x[i - 1], true)
                     } else {
                         j += 1;
-                        y[j - 1]
+                        (y[j - 1], q == p)
                     };
-                    match prev {
-                        Some(before) if before.1 == m.1 => continue,
-                        Some(before) => hits.push(Hit::new((before.1, before.2), (m.1, m.2), k)),
-                        None => {}
+                    let m = Member {
+                        task: m.1,
+                        at: m.2,
+                        uses_p: from_p,
+                        uses_q: !from_p || q == p,
+                    };
+                    match &mut current {
+                        Some(c) if c.task == m.task => {
+                            c.uses_p |= m.uses_p;
+                            c.uses_q |= m.uses_q;
+                        }
+                        _ => {
+                            if let Some(c) = current.take() {
+                                link(before, c, k, q == p, &mut hits);
+                                before = Some(c);
+                            }
+                            current = Some(m);
+                        }
                     }
-                    prev = Some(m);
+                }
+                if let Some(c) = current {
+                    link(before, c, k, q == p, &mut hits);
                 }
             }
             hits.sort_unstable();

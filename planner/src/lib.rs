@@ -13,6 +13,7 @@ pub mod conflicts;
 pub mod export;
 pub mod graph;
 pub mod next;
+pub mod next_input;
 pub mod plan;
 pub mod spawn;
 pub mod waves;

@@ -12,12 +12,12 @@
 //! those running: the plan's `conflicts` list is not needed, so a plan
 //! edited by hand cannot make two overlapping tasks run together.
 
+use crate::next_input::{NextRead, TaskRead};
 use anyhow::{anyhow, Result};
 use muster_shared::glob::intersect::Intersector;
 use muster_shared::glob::Pattern;
-use muster_shared::schema::{
-    Batch, ConcurrencyClass, Plan, State, Stop, Task, TaskStatus, Waiting,
-};
+use muster_shared::hash::FnvMap;
+use muster_shared::schema::{Batch, ConcurrencyClass, Plan, State, Stop, TaskStatus, Waiting};
 use std::collections::BTreeMap;
 
 /// The spawn budget: tasks workers may add to a run.
@@ -36,24 +36,29 @@ fn failed(s: TaskStatus) -> bool {
     )
 }
 
+/// What to do next, from the full documents (see [`next_read`]).
+pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
+    next_read(&NextRead::from_documents(plan, state), capacity)
+}
+
 /// What to do next. `capacity`: units of each named resource (1 for names
 /// not listed), as the plan was made with.
-pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
+pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
+    let (plan, state) = (&input.plan, &input.state);
     let tasks = &plan.tasks;
-    let index: BTreeMap<&str, usize> = tasks
+    let index: FnvMap<&str, usize> = tasks
         .iter()
         .enumerate()
         .map(|(i, t)| (t.id.as_str(), i))
         .collect();
-    let status: Vec<TaskStatus> = tasks
-        .iter()
-        .map(|t| {
-            state
-                .tasks
-                .get(&t.id)
-                .map_or(TaskStatus::Pending, |s| s.status)
-        })
-        .collect();
+    // A task the state does not name is pending; one the plan does not have
+    // is not this plan's business.
+    let mut status: Vec<TaskStatus> = vec![TaskStatus::Pending; tasks.len()];
+    for (id, s) in &state.tasks {
+        if let Some(&i) = index.get(id.as_str()) {
+            status[i] = s.status;
+        }
+    }
     // Dependencies by index; one the plan does not have is never done.
     let deps: Vec<Vec<Option<usize>>> = tasks
         .iter()
@@ -71,7 +76,7 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
         .flatten()
         .filter_map(|id| index.get(id.as_str()).copied())
         .collect();
-    let mut overlap = Overlap::default();
+    let mut overlap = Overlap::new(tasks.len());
 
     // Blocked: a dependency failed, or is itself blocked (in plan order,
     // dependencies come in earlier waves).
@@ -149,7 +154,7 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
         }
         let mut holders: Vec<usize> = Vec::new();
         for &b in &busy {
-            if overlap.between(t, &tasks[b])? {
+            if overlap.between((i, t), (b, &tasks[b]))? {
                 holders.push(b);
             }
         }
@@ -203,16 +208,22 @@ pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Res
 }
 
 /// Whether two tasks' allowlists overlap, with each task's patterns
-/// compiled once.
-#[derive(Default)]
+/// compiled once (by task index).
 struct Overlap {
-    compiled: BTreeMap<String, Vec<Pattern>>,
+    compiled: Vec<Option<Vec<Pattern>>>,
     x: Intersector,
 }
 
 impl Overlap {
-    fn compile(&mut self, t: &Task) -> Result<()> {
-        if self.compiled.contains_key(&t.id) {
+    fn new(tasks: usize) -> Overlap {
+        Overlap {
+            compiled: vec![None; tasks],
+            x: Intersector::new(),
+        }
+    }
+
+    fn compile(&mut self, (i, t): (usize, &TaskRead)) -> Result<()> {
+        if self.compiled[i].is_some() {
             return Ok(());
         }
         let mut out = Vec::new();
@@ -224,14 +235,14 @@ impl Overlap {
                 );
             }
         }
-        self.compiled.insert(t.id.clone(), out);
+        self.compiled[i] = Some(out);
         Ok(())
     }
 
-    fn between(&mut self, a: &Task, b: &Task) -> Result<bool> {
+    fn between(&mut self, a: (usize, &TaskRead), b: (usize, &TaskRead)) -> Result<bool> {
         self.compile(a)?;
         self.compile(b)?;
-        let (Some(pa), Some(pb)) = (self.compiled.get(&a.id), self.compiled.get(&b.id)) else {
+        let (Some(pa), Some(pb)) = (&self.compiled[a.0], &self.compiled[b.0]) else {
             return Ok(true); // not reached: both were just compiled; fail closed
         };
         let x = &mut self.x;

@@ -204,15 +204,15 @@ impl Intersector {
         if a.globs.is_empty() || b.globs.is_empty() {
             return None;
         }
+        // Anchored patterns that differ in a leading literal segment take
+        // nothing in common (`src/*.rs`, `docs/**`): the cheapest test, first.
+        if a.anchored && b.anchored && a.lead.iter().zip(&b.lead).any(|(x, y)| x != y) {
+            return None;
+        }
         match (literal_forms(a), literal_forms(b)) {
             (Some(fa), Some(fb)) => literal_witness(&fa, &fb),
             (Some(fa), None) if anchored(&fa) => self.anchored_witness(&fa, b),
             (None, Some(fb)) if anchored(&fb) => self.anchored_witness(&fb, a),
-            // Anchored patterns that differ in a leading literal segment
-            // take nothing in common (`src/*.rs`, `docs/**`).
-            _ if a.anchored && b.anchored && a.lead.iter().zip(&b.lead).any(|(x, y)| x != y) => {
-                None
-            }
             _ => self.dfa_witness(a, b),
         }
     }
