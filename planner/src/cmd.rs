@@ -197,9 +197,25 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
         all_conflicts: a.all_conflicts,
     };
     let p = plan::plan(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
-    let out = Outcome::new(Status::Pass, to_json(&p, c.compact));
+    let mut out = Outcome::new(Status::Pass, Vec::new());
+    out.stdout_pieces = plan_json(&p, c.compact);
     std::mem::forget(p); // as in run_next: the OS frees faster
     Ok(out)
+}
+
+/// The plan as JSON, its tasks and conflicts written on every core: the
+/// same bytes as [`to_json`] (a test holds them to it).
+pub fn plan_json(p: &Plan, compact: bool) -> Vec<Vec<u8>> {
+    let mut o = muster_shared::json_pieces::Object::new(compact);
+    o.field("schema", &p.schema);
+    o.array("tasks", &p.tasks);
+    o.field("waves", &p.waves);
+    o.field("ready", &p.ready);
+    o.array("conflicts", &p.conflicts);
+    o.field("critical_path", &p.critical_path);
+    o.field("max_outstanding", &p.max_outstanding);
+    o.field("stats", &p.stats);
+    o.finish()
 }
 
 fn run_next(a: &NextArgs) -> Result<Outcome> {
@@ -274,5 +290,34 @@ mod tests {
     #[test]
     fn flags_are_consistent() {
         Args::command().debug_assert();
+    }
+
+    /// plan_json names the plan's fields in its order, with its values.
+    #[test]
+    fn plan_json_is_serdes_plan() {
+        let tasks: Vec<muster_shared::schema::Task> = (0..40)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("T{i:02}"), "goal": "g\n\"x\"",
+                    "deps": if i > 3 { vec![format!("T{:02}", i - 3)] } else { vec![] },
+                    "touches": [if i % 2 == 0 { "src/".to_string() } else { format!("docs/{i}.md") }],
+                    "labels": {"k": [1, {"v": null}]}, "resources": {"db": 1}
+                }))
+                .unwrap()
+            })
+            .collect();
+        let opts = plan::Options {
+            max_outstanding: 3,
+            resources: BTreeMap::from([("db".to_string(), 2)]),
+            all_conflicts: true,
+        };
+        let p = plan::plan(tasks, &opts).unwrap();
+        assert!(!p.conflicts.is_empty());
+        for compact in [false, true] {
+            assert_eq!(
+                String::from_utf8(plan_json(&p, compact).concat()).unwrap(),
+                String::from_utf8(to_json(&p, compact)).unwrap()
+            );
+        }
     }
 }

@@ -77,6 +77,8 @@ pub struct Pattern {
     /// The whole literal segments before the first wildcard.
     lead: Vec<String>,
     globs: Vec<String>,
+    /// Whether every glob is a literal form (`intersect::is_literal`).
+    literal: bool,
     /// Compiled on first use: checking a pattern (every task's touches in a
     /// plan of 100k tasks) must not pay for a matcher nobody asks.
     matcher: std::sync::OnceLock<Option<GlobSet>>,
@@ -99,6 +101,7 @@ impl Pattern {
             text: text.into(),
             anchored: parsed.anchored,
             lead: parsed.literal_lead(),
+            literal: intersect::is_literal(&globs),
             globs,
             matcher: std::sync::OnceLock::new(),
         })

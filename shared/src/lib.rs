@@ -17,6 +17,7 @@ pub mod glob;
 pub mod hash;
 pub mod id;
 pub mod io;
+pub mod json_pieces;
 pub mod par;
 pub mod runid;
 pub mod schema;

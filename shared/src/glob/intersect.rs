@@ -342,17 +342,48 @@ fn anchored(forms: &Forms<'_>) -> bool {
 type Forms<'a> = [Option<Form<'a>>; 2];
 
 fn literal_forms(p: &Pattern) -> Option<Forms<'_>> {
-    let mut out: Forms<'_> = [None, None];
-    if p.globs.len() > out.len() {
+    // Whether they are was found when the pattern was parsed: only the
+    // cuts are made again.
+    if !p.literal {
         return None;
     }
+    let mut out: Forms<'_> = [None, None];
     for (slot, g) in out.iter_mut().zip(&p.globs) {
+        *slot = Some(cut(g));
+    }
+    Some(out)
+}
+
+/// The literal forms of a pattern's globs, or None when one is not.
+fn forms_of(globs: &[String]) -> Option<Forms<'_>> {
+    let mut out: Forms<'_> = [None, None];
+    if globs.len() > out.len() {
+        return None;
+    }
+    for (slot, g) in out.iter_mut().zip(globs) {
         *slot = Some(form(g)?);
     }
     Some(out)
 }
 
+/// Whether a pattern's globs are all literal forms (`lit`, `lit/**`,
+/// `**/lit`, `**/lit/**`), the quick cases of [`Intersector::witness`].
+pub(super) fn is_literal(globs: &[String]) -> bool {
+    forms_of(globs).is_some()
+}
+
 fn form(g: &str) -> Option<Form<'_>> {
+    let f = cut(g);
+    let valid = f
+        .lit
+        .split(|&c| c == b'/')
+        .all(|s| !matches!(s, b"" | b"." | b".."))
+        && !f.lit.iter().any(|c| *c == 0 || SPECIAL.contains(c));
+    valid.then_some(f)
+}
+
+/// A glob as a literal form, unchecked: `**/` and `/**` cut off.
+fn cut(g: &str) -> Form<'_> {
     let mut lit = g.as_bytes();
     let floating = match lit.strip_prefix(b"**/") {
         Some(rest) => {
@@ -368,15 +399,11 @@ fn form(g: &str) -> Option<Form<'_>> {
         }
         None => false,
     };
-    let valid = lit
-        .split(|&c| c == b'/')
-        .all(|s| !matches!(s, b"" | b"." | b".."))
-        && !lit.iter().any(|c| *c == 0 || SPECIAL.contains(c));
-    valid.then_some(Form {
+    Form {
         lit,
         floating,
         below,
-    })
+    }
 }
 
 /// The least path taken by both sets of literal forms: the least of what
