@@ -10,7 +10,8 @@ L=$bin/muster-ledger
 S=$bin/muster-scope
 R=$bin/muster-route
 P=$bin/muster-plan
-for b in "$L" "$S" "$R" "$P"; do
+U=$bin/muster-run
+for b in "$L" "$S" "$R" "$P" "$U"; do
     [ -x "$b" ] || { echo "demo: $b is missing; run 'make build' first" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -75,9 +76,46 @@ echo "conflicts (each with a path both tasks' touches take):"
 sed -n '/^  "conflicts": \[/,/^  \],/p' "$work/plan.json"
 grep -q '"witness": "services/api/limits/' "$work/plan.json" || { echo "demo: the limiter/api conflict is missing" >&2; exit 1; }
 
+step "9. run: four tasks through muster-run, each in its own worktree; one times out, one is stuck"
+work_repo=$work/runrepo
+git init -q -b main "$work_repo"
+rg() { git -C "$work_repo" -c user.name=demo -c user.email=demo@example.invalid "$@"; }
+mkdir -p "$work_repo/src/auth" "$work_repo/docs"
+echo 'def login(): pass' > "$work_repo/src/auth/login.py"
+echo '# Guide' > "$work_repo/docs/guide.md"
+rg add -A && rg commit -qm base
+agent=$here/workers/fake-agent.sh
+cat > "$work/run-tasks.json" <<JSON
+{"schema": "muster.tasks/v1", "tasks": [
+  {"id": "auth", "goal": "Harden login", "touches": ["src/auth/"], "command": ["sh", "$agent", "edit"]},
+  {"id": "docs", "goal": "Document login", "touches": ["docs/guide.md"], "deps": ["auth"], "command": ["sh", "$agent", "edit"]},
+  {"id": "slow", "goal": "A worker that never finishes", "touches": ["src/slow/"], "command": ["sh", "$agent", "slow"], "timeout_s": 3},
+  {"id": "hung", "goal": "A worker that goes silent", "touches": ["src/hung/"], "command": ["sh", "$agent", "hang"]}
+]}
+JSON
+echo "\$ muster-plan < tasks.json | muster-run --max-outstanding 3 --stuck-after-s 2"
+"$P" -i "$work/run-tasks.json" > "$work/run-plan.json"
+set +e
+(cd "$work_repo" && "$U" -i "$work/run-plan.json" --max-outstanding 3 --stuck-after-s 2 > "$work/run.json")
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { echo "demo: muster-run exited $rc, expected 2 (two tasks did not finish)" >&2; cat "$work/run.json" >&2; exit 1; }
+sed -n '/"tasks"/,/^  \]/p' "$work/run.json"
+for want in '"id": "auth",' '"id": "docs",'; do
+    grep -A1 "$want" "$work/run.json" | grep -q '"status": "done"' || { echo "demo: $want did not end done" >&2; exit 1; }
+done
+grep -A1 '"id": "slow",' "$work/run.json" | grep -q '"status": "timed_out"' || { echo "demo: slow did not time out" >&2; exit 1; }
+grep -A1 '"id": "hung",' "$work/run.json" | grep -q '"status": "stuck"' || { echo "demo: hung was not caught as stuck" >&2; exit 1; }
+run_id=$(sed -n 's/^  "run_id": "\(.*\)",$/\1/p' "$work/run.json")
+echo "the ledger of $run_id:"
+"$L" --ledger "$work_repo/.muster/ledger.jsonl" list --run-id "$run_id" --format md
+"$L" --ledger "$work_repo/.muster/ledger.jsonl" verify > /dev/null
+echo "bundle of auth: $(ls "$work_repo/.muster/runs/$run_id/auth" | tr '\n' ' ')"
+
 step "summary"
 echo "recorded $(wc -l < "$ledger") events in 2 runs; chain verified (exit 0)"
 echo "run $run replayed: see tasks, locks, approvals and kill switch above"
 echo "a one-byte change to a copy was caught by verify (exit 2)"
 echo "a change outside its allowlist was caught by muster-scope (exit 2)"
 echo "six tasks routed and planned: api and limiter overlap, so they run in different waves"
+echo "four tasks run in worktrees: two done with bundles, one timed out, one stuck (exit 2)"

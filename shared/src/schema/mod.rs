@@ -10,6 +10,7 @@ pub mod event;
 pub mod plan;
 pub mod report;
 pub mod roles;
+pub mod run;
 pub mod scope_report;
 pub mod state;
 pub mod tasks;
@@ -19,6 +20,7 @@ pub use event::{Event, EventInput, Origin, EVENT_TYPES};
 pub use plan::{Batch, Conflict, CriticalPath, Plan, PlanStats, Stop, Waiting};
 pub use report::{ReportEscalation, SpawnCandidate, WorkerReport};
 pub use roles::{RoleRule, Roles};
+pub use run::{RunDoc, RunTask, StatusDoc};
 pub use scope_report::{ScopeReport, ScopedFile, Violation};
 pub use state::{
     Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,

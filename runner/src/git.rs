@@ -1,0 +1,362 @@
+//! The git commands muster-run needs, run as child processes with the
+//! repository given explicitly (`git -C`), each failure an error naming the
+//! command and git's stderr.
+
+use anyhow::{bail, Context, Result};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The oldest git muster-run works with (DESIGN.md section 1).
+pub const MIN_GIT: (u32, u32) = (2, 38);
+
+const NEED: &str = "muster-run needs git 2.38 or newer";
+
+/// How every diff of two commits starts, so that user config (external diff
+/// drivers, textconv, ignored submodules, order files) cannot change what
+/// muster reads or writes.
+const DIFF: &str =
+    "diff --no-ext-diff --no-textconv --no-color --ignore-submodules=none --no-relative -O/dev/null";
+
+/// A commit by muster: no hooks, no signing, no background gc.
+const COMMIT: &str = "-c core.hooksPath=/dev/null -c commit.gpgsign=false -c gc.auto=0 \
+                      -c maintenance.auto=false commit -q --no-verify --allow-empty-message -m";
+
+/// Space-separated words as arguments.
+fn words(s: &str) -> Vec<OsString> {
+    s.split_whitespace().map(OsString::from).collect()
+}
+
+/// Runs `git [-C dir] args…` with stdin closed and output captured; returns
+/// the command as shown in errors, and what it did.
+fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Output)> {
+    let mut cmd = Command::new("git");
+    let mut shown = String::from("git");
+    if let Some(dir) = dir {
+        cmd.arg("-C").arg(dir);
+        shown.push_str(&format!(" -C {}", dir.display()));
+    }
+    for a in args {
+        shown.push_str(&format!(" {}", a.as_ref().to_string_lossy()));
+    }
+    // The caller's git environment (GIT_DIR or GIT_INDEX_FILE from a hook,
+    // GIT_CONFIG_PARAMETERS) must not redirect or reconfigure these commands.
+    for (name, _) in std::env::vars_os().filter(|(k, _)| k.as_bytes().starts_with(b"GIT_")) {
+        cmd.env_remove(name);
+    }
+    // Not shown: no fsmonitor program (which repo config could name) runs.
+    cmd.args(["-c", "core.fsmonitor=false"]);
+    // Commits work on machines with no git identity configured.
+    for who in ["GIT_AUTHOR", "GIT_COMMITTER"] {
+        cmd.env(format!("{who}_NAME"), "muster");
+        cmd.env(format!("{who}_EMAIL"), "muster@localhost");
+    }
+    let out = cmd
+        .args(args)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Ok(out) => Ok((shown, out)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("git not found on PATH: {NEED}")
+        }
+        Err(e) => bail!("{shown}: {e}"),
+    }
+}
+
+/// One line of git's stderr for an error: its first `fatal:` or `error:`
+/// line, else its last line, else the exit status.
+fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let fatal = lines
+        .iter()
+        .find(|l| l.starts_with("fatal:") || l.starts_with("error:"));
+    match fatal.or(lines.last()) {
+        Some(l) => l.to_string(),
+        None => format!("git exited with {}", out.status),
+    }
+}
+
+/// Runs git in `dir` and returns its stdout, or an error naming the command.
+fn git<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Result<Vec<u8>> {
+    let (shown, out) = output(Some(dir), args)?;
+    if !out.status.success() {
+        bail!("{shown}: {}", stderr_line(&out));
+    }
+    Ok(out.stdout)
+}
+
+/// A revision or branch given on the command line must not read as an option.
+fn rev_arg(rev: &str) -> Result<&str> {
+    if rev.is_empty() || rev.starts_with('-') {
+        bail!("{rev:?} is not a revision");
+    }
+    Ok(rev)
+}
+
+/// `x.y.z` from `git version x.y.z…` (`2.39.3 (Apple Git-145)`, `2.45.0.windows.1`).
+fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let v = text.trim().strip_prefix("git version ")?;
+    let mut nums = v.split_whitespace().next()?.split('.').map(|p| {
+        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u32>().ok()
+    });
+    let (major, minor) = (nums.next()??, nums.next()??);
+    Some((major, minor, nums.next().flatten().unwrap_or(0)))
+}
+
+/// git's version, or an error saying git is missing or older than [`MIN_GIT`].
+pub fn version() -> Result<(u32, u32, u32)> {
+    let (shown, out) = output(None, &["--version"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = parse_version(&text)
+        .with_context(|| format!("{shown}: cannot read a version in {:?}", text.trim()))?;
+    if (v.0, v.1) < MIN_GIT {
+        bail!("git {}.{}.{} is too old: {NEED}", v.0, v.1, v.2);
+    }
+    Ok(v)
+}
+
+/// The top directory of the repository `dir` is in.
+pub fn toplevel(dir: &Path) -> Result<PathBuf> {
+    let mut out = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    Ok(PathBuf::from(OsString::from_vec(out)))
+}
+
+/// The full commit id `rev` names in `repo`.
+pub fn rev_parse(repo: &Path, rev: &str) -> Result<String> {
+    let spec = format!("{}^{{commit}}", rev_arg(rev)?);
+    let out = git(repo, &["rev-parse", "--verify", "--quiet", &spec])
+        .with_context(|| format!("{rev:?} does not name a commit"))?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+/// Whether `path` is a registered worktree of `repo`.
+fn is_worktree(repo: &Path, path: &Path) -> Result<bool> {
+    let want = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let list = git(repo, &["worktree", "list", "--porcelain", "-z"])?;
+    Ok(list
+        .split(|&b| b == 0)
+        .filter_map(|f| f.strip_prefix(b"worktree "))
+        .any(|p| Path::new(OsStr::from_bytes(p)) == want))
+}
+
+/// `git worktree add -B <branch> <path> <base>`: a new worktree at `path`
+/// on a branch made at `base` (reset there if it exists from an earlier,
+/// interrupted attempt).
+pub fn worktree_add(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<()> {
+    let path = std::path::absolute(path)?;
+    let mut args = words("worktree add -B");
+    args.extend([
+        rev_arg(branch)?.into(),
+        path.clone().into(),
+        rev_arg(base)?.into(),
+    ]);
+    if git(repo, &args).is_ok() {
+        return Ok(());
+    }
+    // A worktree left at `path` by an interrupted run holds the branch (or
+    // the directory): remove it, prune, and try once more.
+    worktree_remove(repo, &path)?;
+    git(repo, &args).map(|_| ())
+}
+
+/// Removes the worktree at `path` (forced; the branch stays), and prunes.
+/// A path that is not a worktree (any more) is left alone, and is no error.
+pub fn worktree_remove(repo: &Path, path: &Path) -> Result<()> {
+    let path = std::path::absolute(path)?;
+    let mut args = words("worktree remove --force");
+    args.push(path.clone().into());
+    let removed = git(repo, &args);
+    git(repo, &["worktree", "prune"])?;
+    match removed {
+        Err(e) if is_worktree(repo, &path)? => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// `git diff` of two commits with [`DIFF`]'s options and `opts`.
+fn diff(repo: &Path, opts: &str, base: &str, head: &str) -> Result<Vec<u8>> {
+    let mut args = words(DIFF);
+    args.extend(words(opts));
+    args.extend([rev_arg(base)?, rev_arg(head)?, "--"].map(OsString::from));
+    git(repo, &args)
+}
+
+/// The change from `base` to `head` as a patch `git apply` takes: binary
+/// files included, full object ids, renames as a deletion and an addition
+/// (so that every path in it carries its mode).
+pub fn diff_binary(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
+    let opts = "--binary --full-index --no-renames --src-prefix=a/ --dst-prefix=b/";
+    diff(repo, opts, base, head)
+}
+
+/// `git diff --raw -z --no-abbrev -M`: one record per changed file.
+pub fn diff_raw_z(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
+    diff(repo, "--raw -z --no-abbrev -M", base, head)
+}
+
+/// The content of the blob at `path` in commit `rev` (a symlink's target).
+pub fn blob(repo: &Path, rev: &str, path: &[u8]) -> Result<Vec<u8>> {
+    let mut spec = format!("{}:", rev_arg(rev)?).into_bytes();
+    spec.extend_from_slice(path);
+    git(
+        repo,
+        &[
+            OsString::from("cat-file"),
+            "blob".into(),
+            OsString::from_vec(spec),
+        ],
+    )
+}
+
+/// Commits everything in the worktree (`git add -A`, then a commit with
+/// `message` by a fixed muster identity, no hooks, no signing) when there is
+/// anything to commit. Returns the branch's head commit either way.
+pub fn commit_all(worktree: &Path, message: &str) -> Result<String> {
+    git(worktree, &["add", "-A"])?;
+    let quiet = ["diff", "--cached", "--quiet", "--ignore-submodules=none"];
+    let (shown, out) = output(Some(worktree), &quiet)?;
+    match out.status.code() {
+        Some(0) => {} // nothing staged
+        Some(1) => {
+            let mut args = words(COMMIT);
+            args.push(message.into());
+            git(worktree, &args)?;
+        }
+        _ => bail!("{shown}: {}", stderr_line(&out)),
+    }
+    rev_parse(worktree, "HEAD")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Runs git in `dir` for a test, panicking on failure; returns stdout.
+    pub(crate) fn sh(dir: &Path, args: &[&str]) -> String {
+        let out = git(dir, args).unwrap_or_else(|e| panic!("{e:#}"));
+        String::from_utf8_lossy(&out).trim().to_string()
+    }
+
+    /// A repository with a few committed files: a text file to modify, one
+    /// to delete, one to rename, a binary file, a script to make executable,
+    /// and `src/lib.rs`. Returns the temp dir, the repo and the base commit.
+    pub(crate) fn fixture() -> (tempfile::TempDir, PathBuf, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        sh(&repo, &["init", "-q", "-b", "main"]);
+        sh(&repo, &["config", "user.name", "t"]);
+        sh(&repo, &["config", "user.email", "t@t"]);
+        let w = |p: &str, b: &[u8]| std::fs::write(repo.join(p), b).unwrap();
+        std::fs::create_dir(repo.join("src")).unwrap();
+        w("a.txt", b"one\ntwo\n");
+        w("del.txt", b"delete me\n");
+        w(
+            "old.txt",
+            b"a file long enough to be found again after a rename\n",
+        );
+        w("img.bin", &[0, 1, 2, 3, 255, 0, 7]);
+        w("run.sh", b"#!/bin/sh\necho hi\n");
+        w("src/lib.rs", b"pub fn f() {}\n");
+        sh(&repo, &["add", "-A"]);
+        sh(&repo, &["commit", "-q", "-m", "base"]);
+        let base = sh(&repo, &["rev-parse", "HEAD"]);
+        (tmp, repo, base)
+    }
+
+    #[test]
+    fn versions_are_read_and_checked() {
+        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47, 3)));
+        assert_eq!(
+            parse_version("git version 2.39.3 (Apple Git-145)"),
+            Some((2, 39, 3))
+        );
+        assert_eq!(
+            parse_version("git version 2.45.0.windows.1"),
+            Some((2, 45, 0))
+        );
+        assert_eq!(parse_version("git version 3.0"), Some((3, 0, 0)));
+        assert_eq!(parse_version("hello"), None);
+        let v = version().unwrap();
+        assert!((v.0, v.1) >= MIN_GIT, "{v:?}");
+    }
+
+    #[test]
+    fn worktree_round_trip() {
+        let (tmp, repo, base) = fixture();
+        assert_eq!(
+            toplevel(&repo.join("src")).unwrap(),
+            repo.canonicalize().unwrap()
+        );
+        assert_eq!(rev_parse(&repo, "main").unwrap(), base);
+        let e = format!("{:#}", rev_parse(&repo, "nope").unwrap_err());
+        assert!(e.contains("git -C") && e.contains("rev-parse"), "{e}");
+        assert!(rev_parse(&repo, "--all").is_err());
+
+        let wt = tmp.path().join("wt/T1");
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
+        assert_eq!(
+            commit_all(&wt, "nothing").unwrap(),
+            base,
+            "no change, no commit"
+        );
+        std::fs::write(wt.join("new.txt"), "new\n").unwrap();
+        let head = commit_all(&wt, "T1: work").unwrap();
+        assert_ne!(head, base);
+        assert_eq!(sh(&wt, &["rev-parse", "HEAD~"]), base);
+        assert_eq!(
+            sh(&wt, &["log", "-1", "--format=%an <%ae> %s"]),
+            "muster <muster@localhost> T1: work"
+        );
+        assert_eq!(commit_all(&wt, "again").unwrap(), head);
+
+        worktree_remove(&repo, &wt).unwrap();
+        assert!(!wt.exists());
+        assert_eq!(
+            rev_parse(&repo, "muster/r1/T1").unwrap(),
+            head,
+            "the branch stays"
+        );
+        worktree_remove(&repo, &wt).unwrap(); // not a worktree any more: fine
+        let plain = tmp.path().join("plain");
+        std::fs::create_dir(&plain).unwrap();
+        worktree_remove(&repo, &plain).unwrap();
+        assert!(
+            plain.exists(),
+            "a directory that is not a worktree is left alone"
+        );
+
+        // A rerun: the branch exists; it is reset to the base.
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
+        assert_eq!(rev_parse(&wt, "HEAD").unwrap(), base);
+        assert!(!wt.join("new.txt").exists());
+
+        // An interrupted run left the worktree registered (with work in it),
+        // or registered with its directory gone.
+        std::fs::write(wt.join("junk"), "x").unwrap();
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
+        assert!(!wt.join("junk").exists());
+        std::fs::remove_dir_all(&wt).unwrap();
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
+        assert_eq!(rev_parse(&wt, "HEAD").unwrap(), base);
+
+        let e = format!(
+            "{:#}",
+            worktree_add(&repo, &plain, "b2", "nope").unwrap_err()
+        );
+        assert!(e.contains("worktree add"), "{e}");
+        worktree_remove(&repo, &wt).unwrap();
+    }
+}

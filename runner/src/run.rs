@@ -1,0 +1,697 @@
+//! The loop: ask the planner what may start (on the state replayed from the
+//! ledger), start it, watch what runs, collect what ended, record every
+//! step; until the planner says stop and nothing runs.
+//!
+//! The ledger is the run's memory. Each worker runs under a small `sh`
+//! wrapper that writes its exit code to `.exit` in the task's bundle
+//! directory, so a worker that finished while muster-run was down (killed,
+//! crashed) is collected on `--resume`, not run again; one that was still
+//! running is killed (its whole process group) and started again.
+
+use crate::paths::RunPaths;
+use crate::worker::{Exit, Spec, Worker};
+use crate::{brief, bundle, git};
+use anyhow::{anyhow, Context, Result};
+use muster_shared::error::Status;
+use muster_shared::glob::{Pattern, PatternSet};
+use muster_shared::schema::{
+    EventInput, Plan, RunDoc, RunTask, State, Task, TaskStatus, WorkerReport,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the loop sleeps when nothing happened.
+const TICK: Duration = Duration::from_millis(25);
+/// How often a running worker is checked for progress.
+const IDLE_EVERY: Duration = Duration::from_millis(500);
+
+/// What a run is made with besides the plan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The repository's top directory.
+    pub repo: PathBuf,
+    /// The run's paths.
+    pub paths: RunPaths,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// The base commit (full id).
+    pub base: String,
+    /// Tasks running at once (the plan's own when None).
+    pub max_outstanding: Option<u32>,
+    /// Seconds before a worker is killed (a task's `timeout_s` wins).
+    pub timeout_s: Option<u64>,
+    /// Seconds without output or file change before a worker is stuck.
+    pub stuck_after_s: Option<u64>,
+    /// Time a worker has to go after SIGTERM.
+    pub grace: Duration,
+    /// Nothing new starts once finished workers' `metrics.cost` reach it.
+    pub budget: Option<f64>,
+    /// With a budget: also cancel what runs when it is reached.
+    pub budget_hard: bool,
+    /// Keep each worktree after its bundle is written.
+    pub keep_worktrees: bool,
+    /// `run.worker` from muster.json: the command for tasks without one.
+    pub worker: Option<Vec<String>>,
+    /// Units of each named resource (1 when not listed).
+    pub capacity: BTreeMap<String, u64>,
+    /// Go on with a run from its ledger (the run must exist).
+    pub resume: bool,
+    /// The time events get (`--now`), else the clock.
+    pub now: Option<String>,
+}
+
+/// A task being worked on.
+struct Active {
+    task: usize,
+    worker: Worker,
+    timeout: Option<Duration>,
+    worktree: PathBuf,
+    dir: PathBuf,
+    last_idle_check: Instant,
+}
+
+/// Why an attempt ended.
+enum Ending {
+    Exited(Exit),
+    TimedOut(Exit),
+    Stuck(Exit),
+    Cancelled(Exit, String),
+}
+
+/// Runs `plan`: every task it can, then the run document.
+pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
+    // Ids name directories and branches: refuse the plan before anything
+    // is written if one could lead elsewhere.
+    for (i, t) in plan.tasks.iter().enumerate() {
+        crate::paths::check_id(&format!("tasks[{i}].id"), &t.id)?;
+    }
+    if let Some(n) = opts.max_outstanding {
+        plan.max_outstanding = n;
+    }
+    if plan.max_outstanding == 0 {
+        return Err(anyhow!(
+            "max_outstanding is 0, so no task could start: give --max-outstanding N"
+        ));
+    }
+    let run_id = opts.paths.run_id.clone();
+    let run_dir = opts.paths.run_dir();
+    std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    let index: BTreeMap<&str, usize> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let mut r = Recorder::new(opts)?;
+    let started_at;
+    if opts.resume {
+        let state = r.state()?;
+        if state.events == 0 {
+            return Err(anyhow!("--resume {run_id}: the ledger has no such run"));
+        }
+        started_at = r.created_at()?.unwrap_or_else(|| r.now());
+        adopt_interrupted(&plan, &index, &state, opts, &mut r)?;
+    } else {
+        muster_shared::io::write_atomic(
+            &run_dir.join("plan.json"),
+            &muster_shared::io::to_json(&plan, false),
+        )?;
+        started_at = r.now();
+        let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+        r.record(
+            "run.created",
+            None,
+            json!({"tasks": ids, "base": opts.base, "budget": opts.budget,
+                   "max_outstanding": plan.max_outstanding}),
+        )?;
+    }
+
+    let mut active: BTreeMap<String, Active> = BTreeMap::new();
+    let mut stop: Option<String> = None;
+    let mut changed = true;
+    let mut state = r.state()?;
+    loop {
+        // Cancel requests from `muster-run cancel`.
+        let mut cancel_all = None;
+        for (target, reason) in take_cancels(&opts.paths)? {
+            if target == "run" {
+                cancel_all = Some(reason);
+            } else if let Some(mut a) = active.remove(&target) {
+                let exit = a.worker.kill(opts.grace)?;
+                finish(&plan, a, Ending::Cancelled(exit, reason), opts, &mut r)?;
+                changed = true;
+            } else if index.contains_key(target.as_str()) {
+                let status = state.tasks.get(&target).map(|s| s.status);
+                if matches!(status, None | Some(TaskStatus::Pending)) {
+                    r.record("task.cancelled", Some(&target), json!({"reason": reason}))?;
+                    changed = true;
+                }
+            }
+        }
+        if let Some(reason) = cancel_all {
+            for (_, mut a) in std::mem::take(&mut active) {
+                let exit = a.worker.kill(opts.grace)?;
+                finish(
+                    &plan,
+                    a,
+                    Ending::Cancelled(exit, reason.clone()),
+                    opts,
+                    &mut r,
+                )?;
+            }
+            stop = Some("cancelled".into());
+            break;
+        }
+
+        // What ended, timed out or stopped making progress.
+        let now = Instant::now();
+        let ids: Vec<String> = active.keys().cloned().collect();
+        for id in ids {
+            let Some(a) = active.get_mut(&id) else {
+                continue;
+            };
+            let ending = if let Some(exit) = a.worker.poll()? {
+                Some(Ending::Exited(exit))
+            } else if a
+                .timeout
+                .is_some_and(|t| now.duration_since(a.worker.started()) >= t)
+            {
+                Some(Ending::TimedOut(a.worker.kill(opts.grace)?))
+            } else if opts.stuck_after_s.is_some()
+                && now.duration_since(a.last_idle_check) >= IDLE_EVERY
+            {
+                a.last_idle_check = now;
+                let limit = Duration::from_secs(opts.stuck_after_s.unwrap_or(0));
+                if a.worker.idle(now) >= limit {
+                    Some(Ending::Stuck(a.worker.kill(opts.grace)?))
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            if let Some(ending) = ending {
+                if let Some(a) = active.remove(&id) {
+                    finish(&plan, a, ending, opts, &mut r)?;
+                    changed = true;
+                }
+            }
+        }
+
+        if changed {
+            state = r.state()?;
+            changed = false;
+            // The budget.
+            if let Some(limit) = opts.budget {
+                if state.budgets.cost_spent >= limit {
+                    stop = Some("budget_spent".into());
+                    if opts.budget_hard {
+                        for (_, mut a) in std::mem::take(&mut active) {
+                            let exit = a.worker.kill(opts.grace)?;
+                            let why = format!("budget of {limit} reached (--budget-hard)");
+                            finish(&plan, a, Ending::Cancelled(exit, why), opts, &mut r)?;
+                        }
+                    }
+                }
+            }
+            if stop.is_none() {
+                let batch = muster_planner::next::next(&plan, &state, &opts.capacity)?;
+                if let Some(s) = batch.stop {
+                    stop = Some(s.reason);
+                }
+                let number = state.batches + 1;
+                for id in &batch.dispatch {
+                    let Some(&i) = index.get(id.as_str()) else {
+                        continue;
+                    };
+                    match start(&plan.tasks[i], i, number, opts, &mut r) {
+                        Ok(a) => {
+                            active.insert(id.clone(), a);
+                        }
+                        Err(e) => {
+                            // Could not start: the attempt fails, with why.
+                            r.record(
+                                "task.finished",
+                                Some(id),
+                                json!({"status": "failed", "exit_code": null,
+                                       "reason": format!("could not start: {e:#}")}),
+                            )?;
+                        }
+                    }
+                    changed = true;
+                }
+                if batch.dispatch.is_empty() && active.is_empty() && !changed {
+                    stop.get_or_insert_with(|| "nothing_to_run".into());
+                }
+            }
+        }
+        if stop.is_some() && active.is_empty() {
+            break;
+        }
+        if !changed {
+            std::thread::sleep(TICK);
+        }
+    }
+
+    let state = r.state()?;
+    let tasks: Vec<RunTask> = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let status = state
+                .tasks
+                .get(&t.id)
+                .map_or(TaskStatus::Pending, |s| s.status);
+            let dir = run_dir.join(&t.id);
+            let bundle = dir
+                .join("MANIFEST.json")
+                .exists()
+                .then(|| format!(".muster/runs/{run_id}/{}", t.id));
+            RunTask {
+                id: t.id.clone(),
+                status,
+                bundle,
+            }
+        })
+        .collect();
+    let all_done = tasks.iter().all(|t| t.status == TaskStatus::Done);
+    let status = if all_done {
+        Status::Pass
+    } else {
+        Status::Blocked
+    };
+    // The planner's `all_done` means every task ended, done or not.
+    let stop = match stop.as_deref() {
+        _ if all_done => None,
+        Some("all_done") => Some("all_ended".to_string()),
+        _ => stop,
+    };
+    let doc = RunDoc {
+        schema: "muster.run/v1".into(),
+        run_id: run_id.clone(),
+        base: opts.base.clone(),
+        status,
+        stop: stop.clone(),
+        tasks,
+        started: started_at,
+        finished: r.now(),
+    };
+    muster_shared::io::write_atomic(
+        &run_dir.join("run.json"),
+        &muster_shared::io::to_json(&doc, false),
+    )?;
+    r.record(
+        "run.finished",
+        None,
+        json!({"status": status.as_str(), "stop": stop}),
+    )?;
+    Ok(doc)
+}
+
+/// Starts task `t` (plan index `i`) in batch `batch`: its worktree, brief
+/// and worker; records `task.dispatched`.
+fn start(t: &Task, i: usize, batch: u64, opts: &Options, r: &mut Recorder) -> Result<Active> {
+    let paths = &opts.paths;
+    let worktree = paths.worktree(&t.id)?;
+    let dir = paths.task_dir(&t.id)?;
+    let branch = paths.branch(&t.id)?;
+    if worktree.exists() {
+        git::worktree_remove(&opts.repo, &worktree)?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir.join("LOGS"))
+        .with_context(|| format!("creating {}", dir.display()))?;
+    if let Some(parent) = worktree.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    git::worktree_add(&opts.repo, &worktree, &branch, &opts.base)?;
+
+    let patterns = t
+        .touches
+        .iter()
+        .map(|g| Pattern::parse(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let set = PatternSet::new(patterns)?;
+    let files = brief::files_at(&opts.repo, &opts.base, |p| {
+        set.first_match(p.as_bytes()).is_some()
+    })?;
+    let brief_path = dir.join("BRIEF.md");
+    let text = brief::brief(t, &paths.run_id, &files)?;
+    muster_shared::io::write_atomic(&brief_path, text.as_bytes())?;
+
+    let argv = command(t, opts, &brief_path, &worktree)?;
+    let exit_file = dir.join(".exit");
+    // The wrapper keeps the exit code for a muster-run that is not there to
+    // reap the worker (see the module docs).
+    let mut wrapped = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        "\"$@\"; code=$?; echo $code > \"$MUSTER_EXIT_FILE\"; exit $code".to_string(),
+        "muster-worker".to_string(),
+    ];
+    wrapped.extend(argv);
+    let env = vec![
+        ("MUSTER_RUN_ID".to_string(), paths.run_id.clone()),
+        ("MUSTER_TASK_ID".to_string(), t.id.clone()),
+        ("MUSTER_BRIEF".to_string(), path_string(&brief_path)),
+        ("MUSTER_ALLOWED_GLOBS".to_string(), t.touches.join("\n")),
+        ("MUSTER_BUNDLE_DIR".to_string(), path_string(&dir)),
+        ("MUSTER_EXIT_FILE".to_string(), path_string(&exit_file)),
+    ];
+    let spec = Spec {
+        argv: wrapped,
+        cwd: worktree.clone(),
+        env,
+        stdout: dir.join("LOGS").join("stdout.log"),
+        stderr: dir.join("LOGS").join("stderr.log"),
+    };
+    let worker = Worker::spawn(&spec)?;
+    r.record(
+        "task.dispatched",
+        Some(&t.id),
+        json!({"batch": batch, "worktree": path_string(&worktree), "branch": branch,
+               "touches": t.touches, "resources": t.resources, "pgid": worker.pgid()}),
+    )?;
+    let timeout = t.timeout_s.or(opts.timeout_s).map(Duration::from_secs);
+    Ok(Active {
+        task: i,
+        worker,
+        timeout,
+        worktree,
+        dir,
+        last_idle_check: Instant::now(),
+    })
+}
+
+/// The worker command of `t`: its own `command`, else `run.worker` with
+/// `{brief}`, `{task_id}` and `{worktree}` put in.
+fn command(t: &Task, opts: &Options, brief: &Path, worktree: &Path) -> Result<Vec<String>> {
+    if let Some(c) = t.command.as_ref().filter(|c| !c.is_empty()) {
+        return Ok(c.clone());
+    }
+    let Some(w) = opts.worker.as_ref().filter(|w| !w.is_empty()) else {
+        return Err(anyhow!(
+            "task {:?} has no command and muster.json sets no run.worker",
+            t.id
+        ));
+    };
+    Ok(w.iter()
+        .map(|a| {
+            a.replace("{brief}", &path_string(brief))
+                .replace("{task_id}", &t.id)
+                .replace("{worktree}", &path_string(worktree))
+        })
+        .collect())
+}
+
+/// Collects an attempt: commit its work, write its bundle, record how it
+/// ended and the scope check, remove its worktree.
+fn finish(plan: &Plan, a: Active, ending: Ending, opts: &Options, r: &mut Recorder) -> Result<()> {
+    let t = &plan.tasks[a.task];
+    let duration_ms = u64::try_from(a.worker.started().elapsed().as_millis()).unwrap_or(u64::MAX);
+    collect(t, &a.worktree, &a.dir, ending, duration_ms, opts, r)
+}
+
+/// [`finish`] from the parts (also for an attempt that ended while
+/// muster-run was down).
+fn collect(
+    t: &Task,
+    worktree: &Path,
+    dir: &Path,
+    ending: Ending,
+    duration_ms: u64,
+    opts: &Options,
+    r: &mut Recorder,
+) -> Result<()> {
+    let (event, status, exit_code, reason) = match ending {
+        Ending::Exited(Exit::Code(0)) => (
+            "task.finished",
+            "done",
+            Some(0),
+            "the worker exited 0".to_string(),
+        ),
+        Ending::Exited(Exit::Code(c)) => (
+            "task.finished",
+            "failed",
+            Some(c),
+            format!("the worker exited {c}"),
+        ),
+        Ending::Exited(Exit::Signal(s)) => (
+            "task.finished",
+            "failed",
+            None,
+            format!("the worker was ended by signal {s}"),
+        ),
+        Ending::Exited(Exit::Killed) => (
+            "task.finished",
+            "failed",
+            None,
+            "the worker was killed".to_string(),
+        ),
+        // A result that landed before the kill is kept.
+        Ending::TimedOut(Exit::Code(c))
+        | Ending::Stuck(Exit::Code(c))
+        | Ending::Cancelled(Exit::Code(c), _) => {
+            let s = if c == 0 { "done" } else { "failed" };
+            (
+                "task.finished",
+                s,
+                Some(c),
+                format!("the worker exited {c} before it was stopped"),
+            )
+        }
+        Ending::TimedOut(_) => (
+            "task.timed_out",
+            "timed_out",
+            None,
+            "timeout: the worker's process group was killed".to_string(),
+        ),
+        Ending::Stuck(_) => (
+            "task.stuck",
+            "stuck",
+            None,
+            format!(
+            "stuck: no output and no file change for {} s; the worker's process group was killed",
+            opts.stuck_after_s.unwrap_or(0)
+        ),
+        ),
+        Ending::Cancelled(_, why) => (
+            "task.cancelled",
+            "cancelled",
+            None,
+            format!("cancelled: {why}"),
+        ),
+    };
+    let head = git::commit_all(
+        worktree,
+        &format!("muster: {} ({})", t.id, opts.paths.run_id),
+    )?;
+    let report: Option<WorkerReport> = std::fs::read(dir.join("REPORT.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let metrics = report.as_ref().map(|r| r.metrics.clone());
+    let written = bundle::write(&bundle::Input {
+        repo: &opts.repo,
+        run_id: &opts.paths.run_id,
+        task_id: &t.id,
+        base: &opts.base,
+        head: &head,
+        status,
+        exit_code,
+        reason: &reason,
+        duration_ms,
+        allow: &t.touches,
+        deny: &[],
+        dir,
+    })?;
+    r.record(
+        event,
+        Some(&t.id),
+        json!({"status": status, "exit_code": exit_code, "reason": reason,
+               "metrics": metrics, "head": head, "duration_ms": duration_ms}),
+    )?;
+    r.record(
+        "scope.checked",
+        Some(&t.id),
+        json!({"status": written.scope.status.as_str(),
+               "violations": written.scope.violations.len()}),
+    )?;
+    if !opts.keep_worktrees {
+        git::worktree_remove(&opts.repo, worktree)?;
+    }
+    Ok(())
+}
+
+/// On `--resume`: each task the ledger has running was cut off when
+/// muster-run went down. Its worker finished if it left its exit code:
+/// collect it. Otherwise end what is left of its process group and let the
+/// task start again (`repair.requested`).
+fn adopt_interrupted(
+    plan: &Plan,
+    index: &BTreeMap<&str, usize>,
+    state: &State,
+    opts: &Options,
+    r: &mut Recorder,
+) -> Result<()> {
+    let pgids = r.dispatched_pgids()?;
+    for (id, s) in &state.tasks {
+        if s.status != TaskStatus::Running {
+            continue;
+        }
+        let Some(&i) = index.get(id.as_str()) else {
+            continue;
+        };
+        let t = &plan.tasks[i];
+        let dir = opts.paths.task_dir(id)?;
+        let worktree = opts.paths.worktree(id)?;
+        let code = std::fs::read_to_string(dir.join(".exit"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
+        if let Some(&pgid) = pgids.get(id.as_str()) {
+            crate::worker::kill_group(pgid);
+        }
+        match code {
+            Some(c) if worktree.exists() => {
+                collect(
+                    t,
+                    &worktree,
+                    &dir,
+                    Ending::Exited(Exit::Code(c)),
+                    0,
+                    opts,
+                    r,
+                )?;
+            }
+            _ => {
+                r.record(
+                    "repair.requested",
+                    Some(id),
+                    json!({"reason": "muster-run stopped while the task ran; it starts again"}),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cancel requests waiting in the run's cancel directory, taken (removed):
+/// (`run` or a task id, reason).
+fn take_cancels(paths: &RunPaths) -> Result<Vec<(String, String)>> {
+    let dir = paths.cancel_dir();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let reason = std::fs::read_to_string(e.path()).unwrap_or_default();
+        let _ = std::fs::remove_file(e.path());
+        out.push((name, reason.trim().to_string()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes a cancel request for `target` (`run` or a task id) of a run.
+pub fn request_cancel(paths: &RunPaths, target: &str, reason: &str) -> Result<PathBuf> {
+    if target != "run" {
+        crate::paths::check_id("task id", target)?;
+    }
+    let dir = paths.cancel_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let file = dir.join(target);
+    muster_shared::io::write_atomic(&file, reason.as_bytes())?;
+    Ok(file)
+}
+
+fn path_string(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Appends the run's events and replays its state.
+struct Recorder {
+    ledger: PathBuf,
+    run_id: String,
+    now: Option<jiff::Timestamp>,
+}
+
+impl Recorder {
+    fn new(opts: &Options) -> Result<Recorder> {
+        let now = match &opts.now {
+            Some(s) => Some(muster_shared::time::parse_rfc3339(s)?),
+            None => None,
+        };
+        Ok(Recorder {
+            ledger: opts.ledger.clone(),
+            run_id: opts.paths.run_id.clone(),
+            now,
+        })
+    }
+
+    fn timestamp(&self) -> jiff::Timestamp {
+        self.now.unwrap_or_else(jiff::Timestamp::now)
+    }
+
+    fn now(&self) -> String {
+        muster_shared::time::utc_millis(self.timestamp())
+    }
+
+    fn record(&mut self, event_type: &str, task: Option<&str>, payload: Value) -> Result<()> {
+        let input = EventInput {
+            schema: None,
+            ts_utc: None,
+            run_id: self.run_id.clone(),
+            event_type: event_type.to_string(),
+            task_id: task.map(str::to_string),
+            actor: Some("muster-run".into()),
+            payload: Some(payload),
+            idempotency_key: None,
+        };
+        muster_ledger::append::append(&self.ledger, &[input], self.timestamp())
+            .with_context(|| format!("recording {event_type}"))?;
+        Ok(())
+    }
+
+    fn events(&self) -> Result<Vec<muster_shared::schema::Event>> {
+        if !self.ledger.exists() {
+            return Ok(Vec::new());
+        }
+        muster_ledger::store::read_events(&self.ledger)
+    }
+
+    fn state(&self) -> Result<State> {
+        Ok(muster_ledger::replay::replay(&self.events()?, &self.run_id))
+    }
+
+    /// When the run was created, from its `run.created` event.
+    fn created_at(&self) -> Result<Option<String>> {
+        Ok(self
+            .events()?
+            .into_iter()
+            .find(|e| e.run_id == self.run_id && e.event_type == "run.created")
+            .map(|e| e.ts_utc))
+    }
+
+    /// The process group of each task's latest dispatch.
+    fn dispatched_pgids(&self) -> Result<BTreeMap<String, i32>> {
+        let mut out = BTreeMap::new();
+        for e in self.events()? {
+            if e.run_id != self.run_id || e.event_type != "task.dispatched" {
+                continue;
+            }
+            let pgid = e.payload.get("pgid").and_then(Value::as_i64);
+            if let (Some(t), Some(p)) = (e.task_id, pgid) {
+                out.insert(t, i32::try_from(p).unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+}

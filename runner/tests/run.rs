@@ -1,0 +1,395 @@
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
+//! muster-run end to end, on throwaway git repositories: concurrency and
+//! conflicts from the ledger's timestamps, timeouts that kill whole process
+//! groups, the stuck watchdog, cancel, bundles that reproduce the branch,
+//! scope, and hostile ids.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository with a few files in `src/` and `docs/`, one commit.
+fn repo() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["config", "user.email", "t@example.invalid"]);
+    git(p, &["config", "user.name", "t"]);
+    for dir in ["src", "docs", "lib"] {
+        std::fs::create_dir_all(p.join(dir)).unwrap();
+        for i in 0..3 {
+            std::fs::write(
+                p.join(dir).join(format!("f{i}.txt")),
+                format!("{dir} {i}\n"),
+            )
+            .unwrap();
+        }
+    }
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-qm", "base"]);
+    d
+}
+
+/// A task running `sh -c SCRIPT` in its worktree.
+fn task(id: &str, touches: &[&str], script: &str) -> Value {
+    json!({"id": id, "goal": format!("task {id}"), "touches": touches,
+           "command": ["sh", "-c", script]})
+}
+
+/// Plans `tasks` with the library.
+fn plan(tasks: Vec<Value>) -> Value {
+    let tasks: Vec<muster_shared::schema::Task> = tasks
+        .into_iter()
+        .map(|t| serde_json::from_value(t).unwrap())
+        .collect();
+    let opts = muster_planner::plan::Options {
+        max_outstanding: 4,
+        ..Default::default()
+    };
+    let p = muster_planner::plan::plan(tasks, &opts).unwrap();
+    serde_json::to_value(p).unwrap()
+}
+
+fn muster_run(repo: &Path, args: &[&str], stdin: &Value) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .current_dir(repo)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = serde_json::to_vec(stdin).unwrap();
+    child.stdin.take().unwrap().write_all(&body).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn events(repo: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(repo.join(".muster/ledger.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn run_doc(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: stdout {:?} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn status_of(doc: &Value, id: &str) -> String {
+    doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .map(|t| t["status"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
+/// (task, start, end) of each attempt, from the ledger's timestamps.
+fn spans(events: &[Value]) -> Vec<(String, String, String)> {
+    let mut open: std::collections::BTreeMap<String, String> = Default::default();
+    let mut out = Vec::new();
+    for e in events {
+        let t = e["task_id"].as_str().unwrap_or("").to_string();
+        let ts = e["ts_utc"].as_str().unwrap().to_string();
+        match e["event_type"].as_str().unwrap() {
+            "task.dispatched" => {
+                open.insert(t, ts);
+            }
+            "task.finished" | "task.timed_out" | "task.stuck" | "task.cancelled" => {
+                if let Some(s) = open.remove(&t) {
+                    out.push((t, s, ts));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn at_most_three_at_once_and_conflicting_tasks_never_together() {
+    let r = repo();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let f = format!("lib/t{i}.txt");
+        tasks.push(task(
+            &format!("T{i:02}"),
+            &[&f],
+            &format!("sleep 0.3; echo {i} > {f}"),
+        ));
+    }
+    // Two tasks on the same directory: they conflict.
+    tasks.push(task("C1", &["src/"], "sleep 0.3; echo a > src/f0.txt"));
+    tasks.push(task(
+        "C2",
+        &["src/f1.txt"],
+        "sleep 0.3; echo b > src/f1.txt",
+    ));
+    let out = muster_run(r.path(), &["--max-outstanding", "3"], &plan(tasks));
+    let doc = run_doc(&out);
+    assert_eq!(doc["status"], "PASS", "{doc}");
+    let ev = events(r.path());
+    let spans = spans(&ev);
+    assert_eq!(spans.len(), 12);
+    // At any start, at most 3 spans are open.
+    for (_, s, _) in &spans {
+        let open = spans.iter().filter(|(_, a, b)| a <= s && s < b).count();
+        assert!(open <= 3, "{open} running at {s}: {spans:?}");
+    }
+    let c1 = spans.iter().find(|x| x.0 == "C1").unwrap();
+    let c2 = spans.iter().find(|x| x.0 == "C2").unwrap();
+    assert!(
+        c1.2 <= c2.1 || c2.2 <= c1.1,
+        "C1 {c1:?} and C2 {c2:?} overlap"
+    );
+    // The ledger verifies.
+    let v = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(v.status.success());
+}
+
+#[test]
+fn a_timeout_kills_the_whole_process_group() {
+    let r = repo();
+    let pidfile = r.path().join("grandchild.pid");
+    let script = format!(
+        "trap '' TERM; (trap '' TERM; exec sleep 60) & echo $! > {}; sleep 60",
+        pidfile.display()
+    );
+    let t0 = Instant::now();
+    let out = muster_run(
+        r.path(),
+        &["--timeout-s", "1"],
+        &plan(vec![task("SLOW", &["lib/"], &script)]),
+    );
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "SLOW"), "timed_out", "{doc}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(t0.elapsed() < Duration::from_secs(20));
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    std::thread::sleep(Duration::from_millis(200));
+    let gone = !proc_dir.exists()
+        || std::fs::read_to_string(proc_dir.join("stat")).is_ok_and(|s| s.contains(") Z "));
+    assert!(gone, "grandchild {} is still running", pid.trim());
+    let ev = events(r.path());
+    assert!(ev.iter().any(|e| e["event_type"] == "task.timed_out"));
+}
+
+#[test]
+fn silent_workers_are_stuck_and_busy_ones_are_not() {
+    let r = repo();
+    let tasks = vec![
+        task("HANG", &["lib/a/"], "sleep 60"),
+        // Slow but talking: prints every 0.3 s for 3 s.
+        task(
+            "TALK",
+            &["lib/b/"],
+            "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.3; done",
+        ),
+        // Slow but writing files.
+        task(
+            "WRITE",
+            &["lib/c/"],
+            "mkdir -p lib/c; for i in 1 2 3 4 5 6 7 8 9 10; do echo $i > lib/c/x; sleep 0.3; done",
+        ),
+    ];
+    let out = muster_run(r.path(), &["--stuck-after-s", "2"], &plan(tasks));
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "HANG"), "stuck", "{doc}");
+    assert_eq!(status_of(&doc, "TALK"), "done", "{doc}");
+    assert_eq!(status_of(&doc, "WRITE"), "done", "{doc}");
+}
+
+#[test]
+fn cancel_from_another_shell_stops_a_task_within_two_seconds() {
+    let r = repo();
+    let p = plan(vec![task("LONG", &["lib/"], "sleep 60")]);
+    let repo_path = r.path().to_path_buf();
+    let handle = std::thread::spawn(move || muster_run(&repo_path, &[], &p));
+    // Wait for the run to start its task.
+    let t0 = Instant::now();
+    let run_id = loop {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the task never started"
+        );
+        if let Ok(text) = std::fs::read_to_string(r.path().join(".muster/ledger.jsonl")) {
+            if let Some(line) = text.lines().find(|l| l.contains("task.dispatched")) {
+                let e: Value = serde_json::from_str(line).unwrap();
+                break e["run_id"].as_str().unwrap().to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let asked = Instant::now();
+    let c = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .current_dir(r.path())
+        .args([
+            "cancel",
+            "--run-id",
+            &run_id,
+            "--task",
+            "LONG",
+            "--reason",
+            "not needed any more",
+        ])
+        .output()
+        .unwrap();
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let out = handle.join().unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(2) + Duration::from_millis(1500));
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "LONG"), "cancelled", "{doc}");
+    let ev = events(r.path());
+    let e = ev
+        .iter()
+        .find(|e| e["event_type"] == "task.cancelled")
+        .unwrap();
+    assert!(e["payload"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not needed any more"));
+}
+
+#[test]
+fn bundles_reproduce_the_branch_and_scope_blocks_strays() {
+    let r = repo();
+    let tasks = vec![
+        task(
+            "GOOD",
+            &["src/"],
+            "echo changed > src/f0.txt; rm src/f1.txt; echo new > src/new.txt; printf '\\000\\001' > src/bin.dat; cat src/f0.txt; echo to-stderr >&2",
+        ),
+        task("STRAY", &["docs/"], "echo x > docs/f0.txt; echo y > lib/f0.txt"),
+    ];
+    let out = muster_run(r.path(), &[], &plan(tasks));
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "GOOD"), "done", "{doc}");
+    assert_eq!(status_of(&doc, "STRAY"), "blocked", "{doc}");
+    let run_id = doc["run_id"].as_str().unwrap();
+    let dir = r.path().join(".muster/runs").join(run_id);
+    // DIFF.patch onto the base gives the branch's tree.
+    let base = doc["base"].as_str().unwrap();
+    let check = tempfile::tempdir().unwrap();
+    git(
+        r.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            check.path().to_str().unwrap(),
+            base,
+        ],
+    );
+    git(
+        check.path(),
+        &[
+            "apply",
+            "--index",
+            dir.join("GOOD/DIFF.patch").to_str().unwrap(),
+        ],
+    );
+    let tree = git(check.path(), &["write-tree"]);
+    let branch = format!("muster/{run_id}/GOOD");
+    assert_eq!(
+        tree,
+        git(r.path(), &["rev-parse", &format!("{branch}^{{tree}}")])
+    );
+    // MANIFEST hashes match the files.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("GOOD/MANIFEST.json")).unwrap()).unwrap();
+    for (file, hash) in manifest["artifacts"].as_object().unwrap() {
+        use sha2::Digest;
+        let bytes = std::fs::read(dir.join("GOOD").join(file)).unwrap();
+        let got: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(&got, hash.as_str().unwrap(), "{file}");
+    }
+    for f in [
+        "MANIFEST.json",
+        "STATUS.json",
+        "DIFF.patch",
+        "FILES_CHANGED.json",
+        "SCOPE_LOCK.json",
+        "BRIEF.md",
+        "LOGS/stdout.log",
+        "LOGS/stderr.log",
+    ] {
+        assert!(dir.join("GOOD").join(f).exists(), "{f}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("GOOD/LOGS/stderr.log")).unwrap(),
+        "to-stderr\n"
+    );
+    // The stray change is named in the scope report.
+    let report = std::fs::read_to_string(dir.join("STRAY/SCOPE_REPORT.json")).unwrap();
+    assert!(report.contains("lib/f0.txt"), "{report}");
+    // Worktrees are gone, branches stay.
+    assert!(!r
+        .path()
+        .join(".muster/worktrees")
+        .join(run_id)
+        .join("GOOD")
+        .exists());
+}
+
+#[test]
+fn worker_stdin_is_closed_and_hostile_ids_write_nothing() {
+    let r = repo();
+    // `cat` would wait forever on an open stdin.
+    let out = muster_run(
+        r.path(),
+        &["--timeout-s", "10"],
+        &plan(vec![task("CAT", &["lib/"], "cat; echo done")]),
+    );
+    assert_eq!(status_of(&run_doc(&out), "CAT"), "done");
+    // An id that names a path is refused by the plan reader before anything runs.
+    let mut p = plan(vec![task("OK", &["lib/"], "true")]);
+    p["tasks"][0]["id"] = json!("../x");
+    p["waves"] = json!([["../x"]]);
+    p["ready"] = json!(["../x"]);
+    let before = std::fs::read_dir(r.path().join(".muster/runs"))
+        .unwrap()
+        .count();
+    let out = muster_run(r.path(), &[], &p);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tasks[0].id \"../x\" is not valid"), "{err}");
+    // Refused before anything was written: no new run directory, no ../x.
+    let after = std::fs::read_dir(r.path().join(".muster/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(before, after);
+    assert!(!r.path().join(".muster/x").exists());
+    assert!(!r.path().join(".muster/worktrees/x").exists());
+}
