@@ -63,6 +63,13 @@ struct RunArgs {
     /// The commit every worktree starts from.
     #[arg(long, value_name = "REV", default_value = "HEAD")]
     base: String,
+    /// The run's id, instead of a new one (CI jobs of one run share it).
+    #[arg(long, value_name = "RUN_ID", conflicts_with = "resume")]
+    run_id: Option<String>,
+    /// Run only this task of the plan, as if its dependencies were done (a
+    /// CI job, whose `needs:` ordered them).
+    #[arg(long, value_name = "ID", conflicts_with = "resume")]
+    task: Option<String>,
     /// Tasks running at once (default: run.max_outstanding, else the plan's).
     #[arg(long, value_name = "N")]
     max_outstanding: Option<u32>,
@@ -192,18 +199,28 @@ fn run_run(a: &RunArgs) -> Result<Outcome> {
         }
         None => {
             let inp = read_input(&a.input)?;
-            let plan: Plan = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+            let mut plan: Plan = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+            if let Some(only) = &a.task {
+                plan = only_task(plan, only)?;
+            }
             let at = match &a.now {
                 Some(s) => muster_shared::time::parse_rfc3339(s)?,
                 None => jiff::Timestamp::now(),
             };
             let existing = existing_runs(&state);
-            let id = muster_shared::runid::new_run_id(
-                "run",
-                at,
-                &base,
-                existing.iter().map(String::as_str),
-            )?;
+            let id = match &a.run_id {
+                Some(id) if existing.contains(id) => bail!(
+                    "--run-id {id}: that run exists in {}; go on with it with --resume {id}",
+                    state.display()
+                ),
+                Some(id) => id.clone(),
+                None => muster_shared::runid::new_run_id(
+                    "run",
+                    at,
+                    &base,
+                    existing.iter().map(String::as_str),
+                )?,
+            };
             (plan, id)
         }
     };
@@ -242,6 +259,21 @@ fn run_run(a: &RunArgs) -> Result<Outcome> {
         ));
     }
     Ok(out)
+}
+
+/// The plan cut down to task `id`, its dependencies dropped.
+fn only_task(mut plan: Plan, id: &str) -> Result<Plan> {
+    let Some(mut t) = plan.tasks.iter().find(|t| t.id == id).cloned() else {
+        bail!("--task {id}: the plan has no such task");
+    };
+    t.deps.clear();
+    t.wave = Some(0);
+    plan.tasks = vec![t];
+    plan.waves = vec![vec![id.to_string()]];
+    plan.ready = vec![id.to_string()];
+    plan.conflicts.clear();
+    plan.max_outstanding = plan.max_outstanding.max(1);
+    Ok(plan)
 }
 
 /// The run ids that have a run directory.

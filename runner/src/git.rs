@@ -220,6 +220,25 @@ pub fn blob(repo: &Path, rev: &str, path: &[u8]) -> Result<Vec<u8>> {
     )
 }
 
+/// Removes the index lock of the worktree at `path`, left by a git command
+/// that was killed: only safe when no git command runs there (muster-run
+/// resuming a run).
+pub fn clear_index_lock(path: &Path) -> Result<()> {
+    let lock = git(path, &["rev-parse", "--git-path", "index.lock"])?;
+    let lock = String::from_utf8_lossy(&lock).trim().to_string();
+    let lock = std::path::PathBuf::from(lock);
+    let lock = if lock.is_absolute() {
+        lock
+    } else {
+        path.join(lock)
+    };
+    match std::fs::remove_file(&lock) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing {}", lock.display())),
+    }
+}
+
 /// Commits everything in the worktree (`git add -A`, then a commit with
 /// `message` by a fixed muster identity, no hooks, no signing) when there is
 /// anything to commit. Returns the branch's head commit either way.

@@ -132,6 +132,9 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
     let mut stop: Option<String> = None;
     let mut changed = true;
     let mut state = r.state()?;
+    // Batches cut off by a crash made no progress, but not for want of
+    // trying: the no-progress rule counts from this invocation's start.
+    let mut cut_off = state.loops_without_progress;
     loop {
         // Cancel requests from `muster-run cancel`.
         let mut cancel_all = None;
@@ -140,7 +143,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
                 cancel_all = Some(reason);
             } else if let Some(mut a) = active.remove(&target) {
                 let exit = a.worker.kill(opts.grace)?;
-                finish(&plan, a, Ending::Cancelled(exit, reason), opts, &mut r)?;
+                finish_or_fail(&plan, a, Ending::Cancelled(exit, reason), opts, &mut r)?;
                 changed = true;
             } else if index.contains_key(target.as_str()) {
                 let status = state.tasks.get(&target).map(|s| s.status);
@@ -194,7 +197,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
             };
             if let Some(ending) = ending {
                 if let Some(a) = active.remove(&id) {
-                    finish(&plan, a, ending, opts, &mut r)?;
+                    finish_or_fail(&plan, a, ending, opts, &mut r)?;
                     changed = true;
                 }
             }
@@ -202,6 +205,10 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
 
         if changed {
             state = r.state()?;
+            if state.loops_without_progress < cut_off {
+                cut_off = 0; // progress since: the count started again
+            }
+            state.loops_without_progress -= cut_off;
             changed = false;
             // The budget.
             if let Some(limit) = opts.budget {
@@ -211,7 +218,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
                         for (_, mut a) in std::mem::take(&mut active) {
                             let exit = a.worker.kill(opts.grace)?;
                             let why = format!("budget of {limit} reached (--budget-hard)");
-                            finish(&plan, a, Ending::Cancelled(exit, why), opts, &mut r)?;
+                            finish_or_fail(&plan, a, Ending::Cancelled(exit, why), opts, &mut r)?;
                         }
                     }
                 }
@@ -370,13 +377,16 @@ fn start(t: &Task, i: usize, batch: u64, opts: &Options, r: &mut Recorder) -> Re
         stdout: dir.join("LOGS").join("stdout.log"),
         stderr: dir.join("LOGS").join("stderr.log"),
     };
-    let worker = Worker::spawn(&spec)?;
+    // Recorded before the worker starts, so no worker runs that the ledger
+    // does not know of; its process group goes to `.pgid` for `--resume`.
     r.record(
         "task.dispatched",
         Some(&t.id),
         json!({"batch": batch, "worktree": path_string(&worktree), "branch": branch,
-               "touches": t.touches, "resources": t.resources, "pgid": worker.pgid()}),
+               "touches": t.touches, "resources": t.resources}),
     )?;
+    let worker = Worker::spawn(&spec)?;
+    muster_shared::io::write_atomic(&dir.join(".pgid"), worker.pgid().to_string().as_bytes())?;
     let timeout = t.timeout_s.or(opts.timeout_s).map(Duration::from_secs);
     Ok(Active {
         task: i,
@@ -415,6 +425,32 @@ fn finish(plan: &Plan, a: Active, ending: Ending, opts: &Options, r: &mut Record
     let t = &plan.tasks[a.task];
     let duration_ms = u64::try_from(a.worker.started().elapsed().as_millis()).unwrap_or(u64::MAX);
     collect(t, &a.worktree, &a.dir, ending, duration_ms, opts, r)
+}
+
+/// [`finish`]; when the attempt cannot be collected (its bundle directory
+/// tampered with, git refusing its commit), the task fails with why, and
+/// the run goes on.
+fn finish_or_fail(
+    plan: &Plan,
+    a: Active,
+    ending: Ending,
+    opts: &Options,
+    r: &mut Recorder,
+) -> Result<()> {
+    let id = plan.tasks[a.task].id.clone();
+    let worktree = a.worktree.clone();
+    if let Err(e) = finish(plan, a, ending, opts, r) {
+        r.record(
+            "task.finished",
+            Some(&id),
+            json!({"status": "failed", "exit_code": null,
+                   "reason": format!("could not collect the task's work: {e:#}")}),
+        )?;
+        if !opts.keep_worktrees {
+            let _ = git::worktree_remove(&opts.repo, &worktree);
+        }
+    }
+    Ok(())
 }
 
 /// [`finish`] from the parts (also for an attempt that ended while
@@ -509,18 +545,22 @@ fn collect(
         deny: &[],
         dir,
     })?;
-    r.record(
-        event,
-        Some(&t.id),
-        json!({"status": status, "exit_code": exit_code, "reason": reason,
-               "metrics": metrics, "head": head, "duration_ms": duration_ms}),
-    )?;
-    r.record(
-        "scope.checked",
-        Some(&t.id),
-        json!({"status": written.scope.status.as_str(),
-               "violations": written.scope.violations.len()}),
-    )?;
+    // Both in one append: a crash cannot leave an ending without its scope
+    // check.
+    r.record_all(&[
+        (
+            event,
+            Some(&t.id),
+            json!({"status": status, "exit_code": exit_code, "reason": reason,
+                   "metrics": metrics, "head": head, "duration_ms": duration_ms}),
+        ),
+        (
+            "scope.checked",
+            Some(&t.id),
+            json!({"status": written.scope.status.as_str(),
+                   "violations": written.scope.violations.len()}),
+        ),
+    ])?;
     if !opts.keep_worktrees {
         git::worktree_remove(&opts.repo, worktree)?;
     }
@@ -538,7 +578,6 @@ fn adopt_interrupted(
     opts: &Options,
     r: &mut Recorder,
 ) -> Result<()> {
-    let pgids = r.dispatched_pgids()?;
     for (id, s) in &state.tasks {
         if s.status != TaskStatus::Running {
             continue;
@@ -552,11 +591,17 @@ fn adopt_interrupted(
         let code = std::fs::read_to_string(dir.join(".exit"))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
-        if let Some(&pgid) = pgids.get(id.as_str()) {
+        let pgid = std::fs::read_to_string(dir.join(".pgid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
+        if let Some(pgid) = pgid {
             crate::worker::kill_group(pgid);
         }
         match code {
             Some(c) if worktree.exists() => {
+                // A commit cut off by the crash leaves its lock behind;
+                // nothing else works in this worktree now.
+                git::clear_index_lock(&worktree)?;
                 collect(
                     t,
                     &worktree,
@@ -645,18 +690,27 @@ impl Recorder {
     }
 
     fn record(&mut self, event_type: &str, task: Option<&str>, payload: Value) -> Result<()> {
-        let input = EventInput {
-            schema: None,
-            ts_utc: None,
-            run_id: self.run_id.clone(),
-            event_type: event_type.to_string(),
-            task_id: task.map(str::to_string),
-            actor: Some("muster-run".into()),
-            payload: Some(payload),
-            idempotency_key: None,
-        };
-        muster_ledger::append::append(&self.ledger, &[input], self.timestamp())
-            .with_context(|| format!("recording {event_type}"))?;
+        self.record_all(&[(event_type, task, payload)])
+    }
+
+    /// Appends events in one write.
+    fn record_all(&mut self, events: &[(&str, Option<&str>, Value)]) -> Result<()> {
+        let inputs: Vec<EventInput> = events
+            .iter()
+            .map(|(event_type, task, payload)| EventInput {
+                schema: None,
+                ts_utc: None,
+                run_id: self.run_id.clone(),
+                event_type: (*event_type).to_string(),
+                task_id: task.map(str::to_string),
+                actor: Some("muster-run".into()),
+                payload: Some(payload.clone()),
+                idempotency_key: None,
+            })
+            .collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.0).collect();
+        muster_ledger::append::append(&self.ledger, &inputs, self.timestamp())
+            .with_context(|| format!("recording {}", kinds.join(", ")))?;
         Ok(())
     }
 
@@ -678,20 +732,5 @@ impl Recorder {
             .into_iter()
             .find(|e| e.run_id == self.run_id && e.event_type == "run.created")
             .map(|e| e.ts_utc))
-    }
-
-    /// The process group of each task's latest dispatch.
-    fn dispatched_pgids(&self) -> Result<BTreeMap<String, i32>> {
-        let mut out = BTreeMap::new();
-        for e in self.events()? {
-            if e.run_id != self.run_id || e.event_type != "task.dispatched" {
-                continue;
-            }
-            let pgid = e.payload.get("pgid").and_then(Value::as_i64);
-            if let (Some(t), Some(p)) = (e.task_id, pgid) {
-                out.insert(t, i32::try_from(p).unwrap_or(0));
-            }
-        }
-        Ok(out)
     }
 }

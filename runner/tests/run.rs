@@ -393,3 +393,175 @@ fn worker_stdin_is_closed_and_hostile_ids_write_nothing() {
     assert!(!r.path().join(".muster/x").exists());
     assert!(!r.path().join(".muster/worktrees/x").exists());
 }
+
+#[test]
+fn kill_9_then_resume_loses_nothing_and_runs_nothing_twice() {
+    let r = repo();
+    let counter = r.path().join("..").join(format!(
+        "{}-completions.txt",
+        r.path().file_name().unwrap().to_string_lossy()
+    ));
+    let counter = counter.to_string_lossy().into_owned();
+    let tasks: Vec<Value> = (0..8)
+        .map(|i| {
+            let id = format!("K{i}");
+            task(
+                &id,
+                &[&format!("lib/{id}/")],
+                &format!("mkdir -p lib/{id}; sleep 0.{}; echo $MUSTER_TASK_ID >> {counter}; echo ok > lib/{id}/out", 2 + i % 5),
+            )
+        })
+        .collect();
+    let p = plan(tasks);
+    let spawn = |args: &[&str]| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+            .current_dir(r.path())
+            .args(["--max-outstanding", "3"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let body = serde_json::to_vec(&p).unwrap();
+        let _ = child.stdin.take().unwrap().write_all(&body);
+        child
+    };
+    let run_id = |path: &Path| -> Option<String> {
+        let text = std::fs::read_to_string(path.join(".muster/ledger.jsonl")).ok()?;
+        let first: Value = serde_json::from_str(text.lines().next()?).ok()?;
+        first["run_id"].as_str().map(str::to_string)
+    };
+    // Kill it at uneven moments, several times, resuming each time.
+    let waits = [180u64, 420, 90, 650, 260, 330];
+    let mut id: Option<String> = None;
+    for w in waits {
+        let mut child = match &id {
+            None => spawn(&[]),
+            Some(id) => spawn(&["--resume", id]),
+        };
+        std::thread::sleep(Duration::from_millis(w));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if id.is_none() {
+            id = run_id(r.path());
+        }
+    }
+    let id = id.expect("the first run never recorded run.created");
+    let out = spawn(&["--resume", &id]).wait_with_output().unwrap();
+    let doc = run_doc(&out);
+    assert_eq!(doc["status"], "PASS", "{doc}");
+    // The ledger verifies (read_events checks the chain).
+    let events = muster_ledger::store::read_events(&r.path().join(".muster/ledger.jsonl")).unwrap();
+    for i in 0..8 {
+        let t = format!("K{i}");
+        let endings = events
+            .iter()
+            .filter(|e| e.task_id.as_deref() == Some(t.as_str()))
+            .filter(|e| {
+                matches!(
+                    e.event_type.as_str(),
+                    "task.finished" | "task.timed_out" | "task.stuck" | "task.cancelled"
+                )
+            })
+            .count();
+        assert_eq!(endings, 1, "{t} ended {endings} times");
+    }
+    // No worker ran to completion twice: each wrote its line once (workers
+    // cut off by a kill -9 of muster-run were killed before they finished).
+    let text = std::fs::read_to_string(&counter).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    let want: Vec<String> = (0..8).map(|i| format!("K{i}")).collect();
+    assert_eq!(lines, want, "completions: {text}");
+    let _ = std::fs::remove_file(&counter);
+}
+
+#[test]
+fn one_task_of_a_plan_under_a_given_run_id_as_a_ci_job_runs_it() {
+    let r = repo();
+    let p = plan(vec![
+        task("A", &["lib/a/"], "mkdir -p lib/a; echo a > lib/a/x"),
+        json!({"id": "B", "goal": "after A", "deps": ["A"], "touches": ["lib/b/"],
+               "command": ["sh", "-c", "mkdir -p lib/b; echo b > lib/b/x"]}),
+    ]);
+    let out = muster_run(r.path(), &["--task", "B", "--run-id", "ci-run-7"], &p);
+    let doc = run_doc(&out);
+    assert_eq!(doc["run_id"], "ci-run-7");
+    assert_eq!(doc["status"], "PASS", "{doc}");
+    let ids: Vec<&str> = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["B"]);
+    assert!(r
+        .path()
+        .join(".muster/runs/ci-run-7/B/MANIFEST.json")
+        .exists());
+    // The same id again is refused: that run exists.
+    let again = muster_run(r.path(), &["--task", "B", "--run-id", "ci-run-7"], &p);
+    assert_eq!(again.status.code(), Some(1));
+    let out = muster_run(r.path(), &["--task", "Z"], &p);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--task Z: the plan has no such task"));
+}
+
+#[test]
+fn a_worker_cannot_make_muster_write_outside_its_state_directory() {
+    let r = repo();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "keep\n").unwrap();
+    let v = victim.display();
+    // Symlinks in its bundle directory, at the names muster writes, and at
+    // the temporary names of those writes (for every pid nearby).
+    let script = format!(
+        "d=$MUSTER_BUNDLE_DIR; for f in STATUS.json MANIFEST.json DIFF.patch SUMMARY.md FILES_CHANGED.json; do \
+         ln -sf {v} $d/$f; p=$((PPID-5)); while [ $p -lt $((PPID+5)) ]; do ln -sf {v} $d/.$f.tmp-$p; p=$((p+1)); done; done; \
+         echo x > lib/f0.txt"
+    );
+    let out = muster_run(r.path(), &[], &plan(vec![task("EVIL", &["lib/"], &script)]));
+    let doc = run_doc(&out);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+    // A bundle directory with symlinks left in it cannot be hashed: the
+    // task fails, saying why.
+    assert_eq!(status_of(&doc, "EVIL"), "failed", "{doc}");
+    let ev = events(r.path());
+    let e = ev
+        .iter()
+        .rev()
+        .find(|e| e["task_id"] == "EVIL" && e["event_type"] == "task.finished")
+        .unwrap();
+    assert!(
+        e["payload"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not collect"),
+        "{e}"
+    );
+    // LOGS swapped for a symlink: the task fails, nothing is written there,
+    // and the run goes on.
+    let script = format!(
+        "rm -rf $MUSTER_BUNDLE_DIR/LOGS; ln -s {} $MUSTER_BUNDLE_DIR/LOGS",
+        outside.path().display()
+    );
+    let out = muster_run(
+        r.path(),
+        &[],
+        &plan(vec![
+            task("EVIL2", &["lib/"], &script),
+            task("FINE", &["docs/"], "echo y > docs/f0.txt"),
+        ]),
+    );
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "EVIL2"), "failed", "{doc}");
+    assert_eq!(status_of(&doc, "FINE"), "done", "{doc}");
+    let names: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}

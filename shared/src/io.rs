@@ -68,7 +68,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         std::process::id()
     ));
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        // Never through what is already there: a symlink planted at the
+        // temporary name (a worker can write in its bundle directory) would
+        // take the write elsewhere. It is removed (the link, not its
+        // target), and the file made anew; if something appears there
+        // again meanwhile, create_new fails and nothing is written.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -104,5 +116,28 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         let missing = dir.path().join("no/such/dir/x");
         assert!(write_atomic(&missing, b"x").is_err());
+    }
+
+    /// Symlinks planted at the file's name or at its temporary name do not
+    /// take the write elsewhere.
+    #[test]
+    fn atomic_write_never_writes_through_a_planted_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("victim");
+        std::fs::write(&target, b"keep").unwrap();
+        let p = dir.path().join("STATUS.json");
+        let tmp = dir
+            .path()
+            .join(format!(".STATUS.json.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&target, &tmp).unwrap();
+        std::os::unix::fs::symlink(&target, &p).unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert!(!std::fs::symlink_metadata(&p)
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 }
