@@ -565,3 +565,59 @@ fn a_worker_cannot_make_muster_write_outside_its_state_directory() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+#[test]
+fn a_budget_stops_new_work_and_gc_and_doctor_do_their_jobs() {
+    let r = repo();
+    let report = r#"printf '{"schema":"muster.report/v1","metrics":{"cost":1}}' > $MUSTER_BUNDLE_DIR/REPORT.json"#;
+    let tasks: Vec<Value> = (0..4)
+        .map(|i| task(&format!("B{i}"), &[&format!("lib/b{i}/")], report))
+        .collect();
+    let out = muster_run(
+        r.path(),
+        &[
+            "--max-outstanding",
+            "1",
+            "--budget",
+            "2",
+            "--keep-worktrees",
+        ],
+        &plan(tasks),
+    );
+    let doc = run_doc(&out);
+    assert_eq!(doc["stop"], "budget_spent", "{doc}");
+    let done = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "done")
+        .count();
+    assert_eq!(done, 2, "{doc}");
+    // Kept worktrees, removed by gc once the run has finished.
+    let run_id = doc["run_id"].as_str().unwrap();
+    let wt = r.path().join(".muster/worktrees").join(run_id);
+    assert_eq!(std::fs::read_dir(&wt).unwrap().count(), 2);
+    let gc = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .current_dir(r.path())
+        .args(["gc", "--compact"])
+        .output()
+        .unwrap();
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    assert_eq!(std::fs::read_dir(&wt).unwrap().count(), 0);
+    assert!(String::from_utf8_lossy(&gc.stdout).contains(&format!("{run_id}/B0")));
+    let listed = git(r.path(), &["worktree", "list"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    // doctor: git, the repository, the config.
+    let d = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .current_dir(r.path())
+        .arg("doctor")
+        .output()
+        .unwrap();
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stdout));
+    let report: Value = serde_json::from_slice(&d.stdout).unwrap();
+    assert_eq!(report["status"], "PASS");
+}
