@@ -97,7 +97,7 @@ pub fn files_at(
     base: &str,
     want: impl Fn(&str) -> bool,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let listing = git_out(repo, &["ls-tree", "-r", "-z", "--full-tree", base], None)?;
+    let listing = crate::git::stdout(repo, &["ls-tree", "-r", "-z", "--full-tree", base])?;
     let mut wanted: Vec<(String, String)> = Vec::new();
     for entry in listing.split(|&b| b == 0).filter(|e| !e.is_empty()) {
         // `<mode> SP <type> SP <oid> TAB <path>`
@@ -119,7 +119,7 @@ pub fn files_at(
         return Ok(Vec::new());
     }
     let request: String = wanted.iter().map(|(_, oid)| format!("{oid}\n")).collect();
-    let batch = git_out(repo, &["cat-file", "--batch"], Some(request.as_bytes()))?;
+    let batch = crate::git::with_input(repo, &["cat-file", "--batch"], request.as_bytes())?;
     // Each answer: `<oid> SP blob SP <size> LF <contents> LF`.
     let mut out = Vec::with_capacity(wanted.len());
     let mut at = 0;
@@ -142,42 +142,6 @@ pub fn files_at(
         at = end + 1;
     }
     Ok(out)
-}
-
-/// Runs git in `repo` with `input` on stdin; its stdout.
-fn git_out(repo: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>> {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running git {}", args.join(" ")))?;
-    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
-        // git reads all of it before answering in full; a writer thread
-        // keeps a large answer from filling the pipe first.
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || stdin.write_all(&bytes));
-    }
-    let out = child
-        .wait_with_output()
-        .with_context(|| format!("running git {}", args.join(" ")))?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(out.stdout)
 }
 
 #[cfg(test)]

@@ -31,6 +31,15 @@ fn words(s: &str) -> Vec<OsString> {
 /// Runs `git [-C dir] args…` with stdin closed and output captured; returns
 /// the command as shown in errors, and what it did.
 fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Output)> {
+    output_with(dir, args, None)
+}
+
+/// [`output`], with `input` on git's stdin when given.
+fn output_with<S: AsRef<OsStr>>(
+    dir: Option<&Path>,
+    args: &[S],
+    input: Option<&[u8]>,
+) -> Result<(String, Output)> {
     let mut cmd = Command::new("git");
     let mut shown = String::from("git");
     if let Some(dir) = dir {
@@ -52,11 +61,11 @@ fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Ou
         cmd.env(format!("{who}_NAME"), "muster");
         cmd.env(format!("{who}_EMAIL"), "muster@localhost");
     }
-    let out = cmd
-        .args(args)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output();
+    cmd.args(args).env("LC_ALL", "C");
+    let out = match input {
+        None => cmd.stdin(Stdio::null()).output(),
+        Some(bytes) => with_stdin(&mut cmd, bytes),
+    };
     match out {
         Ok(out) => Ok((shown, out)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -64,6 +73,41 @@ fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Ou
         }
         Err(e) => bail!("{shown}: {e}"),
     }
+}
+
+/// Runs `cmd` with `bytes` on its stdin, written from another thread so
+/// that a large answer cannot fill the pipe before git has read it all.
+fn with_stdin(cmd: &mut Command, bytes: &[u8]) -> std::io::Result<Output> {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let writer = child.stdin.take().map(|mut stdin| {
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || stdin.write_all(&bytes))
+    });
+    let out = child.wait_with_output()?;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Ok(out)
+}
+
+/// Runs git in `dir` with `input` on its stdin; its stdout, or an error
+/// naming the command.
+pub fn with_input(dir: &Path, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
+    let (shown, out) = output_with(Some(dir), args, Some(input))?;
+    if !out.status.success() {
+        bail!("{shown}: {}", stderr_line(&out));
+    }
+    Ok(out.stdout)
+}
+
+/// Runs git in `dir`; its stdout, or an error naming the command.
+pub fn stdout(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    git(dir, args)
 }
 
 /// One line of git's stderr for an error: its first `fatal:` or `error:`
