@@ -15,11 +15,13 @@ use anyhow::{anyhow, Context, Result};
 use muster_shared::error::Status;
 use muster_shared::glob::{Pattern, PatternSet};
 use muster_shared::schema::{
-    EventInput, Plan, RunDoc, RunTask, State, Task, TaskStatus, WorkerReport,
+    Event, EventInput, Plan, RunDoc, RunTask, State, Task, TaskStatus, WorkerReport,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long the loop sleeps when nothing happened.
@@ -72,6 +74,14 @@ struct Active {
     last_idle_check: Instant,
 }
 
+/// What a start or collect thread finished.
+enum Done {
+    /// A task's worker started (or could not).
+    Started(String, Result<Box<Active>>),
+    /// An attempt was collected.
+    Collected(Result<()>),
+}
+
 /// Why an attempt ended.
 enum Ending {
     Exited(Exit),
@@ -104,7 +114,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
         .enumerate()
         .map(|(i, t)| (t.id.as_str(), i))
         .collect();
-    let mut r = Recorder::new(opts)?;
+    let r = Recorder::new(opts)?;
     let started_at;
     if opts.resume {
         let state = r.state()?;
@@ -112,7 +122,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
             return Err(anyhow!("--resume {run_id}: the ledger has no such run"));
         }
         started_at = r.created_at()?.unwrap_or_else(|| r.now());
-        adopt_interrupted(&plan, &index, &state, opts, &mut r)?;
+        adopt_interrupted(&plan, &index, &state, opts, &r)?;
     } else {
         muster_shared::io::write_atomic(
             &run_dir.join("plan.json"),
@@ -128,7 +138,12 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
         )?;
     }
 
+    let r = Arc::new(r);
+    let (tx, rx) = mpsc::channel::<Done>();
     let mut active: BTreeMap<String, Active> = BTreeMap::new();
+    // Tasks being started or collected on their own threads.
+    let mut starting: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut collecting: usize = 0;
     let mut stop: Option<String> = None;
     let mut changed = true;
     let mut state = r.state()?;
@@ -136,6 +151,37 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
     // trying: the no-progress rule counts from this invocation's start.
     let mut cut_off = state.loops_without_progress;
     loop {
+        // What the start and collect threads finished.
+        while let Ok(done) = rx.try_recv() {
+            changed = true;
+            match done {
+                Done::Started(id, Ok(a)) => {
+                    let mut a = *a;
+                    // A cancel that came while it was starting.
+                    if let Some(Some(reason)) = starting.remove(&id) {
+                        let exit = a.worker.kill(opts.grace)?;
+                        collecting += 1;
+                        spawn_collect(&plan, a, Ending::Cancelled(exit, reason), opts, &r, &tx);
+                    } else {
+                        active.insert(id, a);
+                    }
+                }
+                Done::Started(id, Err(e)) => {
+                    starting.remove(&id);
+                    r.record(
+                        "task.finished",
+                        Some(&id),
+                        json!({"status": "failed", "exit_code": null,
+                               "reason": format!("could not start: {e:#}")}),
+                    )?;
+                }
+                Done::Collected(result) => {
+                    collecting -= 1;
+                    result?;
+                }
+            }
+        }
+
         // Cancel requests from `muster-run cancel`.
         let mut cancel_all = None;
         for (target, reason) in take_cancels(&opts.paths)? {
@@ -143,8 +189,10 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
                 cancel_all = Some(reason);
             } else if let Some(mut a) = active.remove(&target) {
                 let exit = a.worker.kill(opts.grace)?;
-                finish_or_fail(&plan, a, Ending::Cancelled(exit, reason), opts, &mut r)?;
-                changed = true;
+                collecting += 1;
+                spawn_collect(&plan, a, Ending::Cancelled(exit, reason), opts, &r, &tx);
+            } else if let Some(pending) = starting.get_mut(&target) {
+                *pending = Some(reason);
             } else if index.contains_key(target.as_str()) {
                 let status = state.tasks.get(&target).map(|s| s.status);
                 if matches!(status, None | Some(TaskStatus::Pending)) {
@@ -156,16 +204,20 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
         if let Some(reason) = cancel_all {
             for (_, mut a) in std::mem::take(&mut active) {
                 let exit = a.worker.kill(opts.grace)?;
-                finish(
+                collecting += 1;
+                spawn_collect(
                     &plan,
                     a,
                     Ending::Cancelled(exit, reason.clone()),
                     opts,
-                    &mut r,
-                )?;
+                    &r,
+                    &tx,
+                );
+            }
+            for pending in starting.values_mut() {
+                *pending = Some(reason.clone());
             }
             stop = Some("cancelled".into());
-            break;
         }
 
         // What ended, timed out or stopped making progress.
@@ -197,13 +249,13 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
             };
             if let Some(ending) = ending {
                 if let Some(a) = active.remove(&id) {
-                    finish_or_fail(&plan, a, ending, opts, &mut r)?;
-                    changed = true;
+                    collecting += 1;
+                    spawn_collect(&plan, a, ending, opts, &r, &tx);
                 }
             }
         }
 
-        if changed {
+        if changed && stop.is_none() {
             state = r.state()?;
             if state.loops_without_progress < cut_off {
                 cut_off = 0; // progress since: the count started again
@@ -218,43 +270,46 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
                         for (_, mut a) in std::mem::take(&mut active) {
                             let exit = a.worker.kill(opts.grace)?;
                             let why = format!("budget of {limit} reached (--budget-hard)");
-                            finish_or_fail(&plan, a, Ending::Cancelled(exit, why), opts, &mut r)?;
+                            collecting += 1;
+                            spawn_collect(&plan, a, Ending::Cancelled(exit, why), opts, &r, &tx);
                         }
                     }
                 }
             }
             if stop.is_none() {
                 let batch = muster_planner::next::next(&plan, &state, &opts.capacity)?;
-                if let Some(s) = batch.stop {
-                    stop = Some(s.reason);
-                }
                 let number = state.batches + 1;
                 for id in &batch.dispatch {
                     let Some(&i) = index.get(id.as_str()) else {
                         continue;
                     };
-                    match start(&plan.tasks[i], i, number, opts, &mut r) {
-                        Ok(a) => {
-                            active.insert(id.clone(), a);
-                        }
-                        Err(e) => {
-                            // Could not start: the attempt fails, with why.
-                            r.record(
-                                "task.finished",
-                                Some(id),
-                                json!({"status": "failed", "exit_code": null,
-                                       "reason": format!("could not start: {e:#}")}),
-                            )?;
-                        }
-                    }
+                    let t = &plan.tasks[i];
+                    // Recorded before anything starts, so no worker runs
+                    // that the ledger does not know of.
+                    r.record(
+                        "task.dispatched",
+                        Some(id),
+                        json!({"batch": number, "worktree": path_string(&opts.paths.worktree(id)?),
+                               "branch": opts.paths.branch(id)?, "touches": t.touches,
+                               "resources": t.resources}),
+                    )?;
+                    starting.insert(id.clone(), None);
+                    let (t, o, tx) = (t.clone(), opts.clone(), tx.clone());
+                    std::thread::spawn(move || {
+                        let started = start(&t, i, &o).map(Box::new);
+                        let _ = tx.send(Done::Started(t.id.clone(), started));
+                    });
                     changed = true;
                 }
-                if batch.dispatch.is_empty() && active.is_empty() && !changed {
-                    stop.get_or_insert_with(|| "nothing_to_run".into());
+                let busy = !active.is_empty() || !starting.is_empty() || collecting > 0;
+                if let Some(s) = batch.stop {
+                    stop = Some(s.reason);
+                } else if batch.dispatch.is_empty() && !busy {
+                    stop = Some("nothing_to_run".into());
                 }
             }
         }
-        if stop.is_some() && active.is_empty() {
+        if stop.is_some() && active.is_empty() && starting.is_empty() && collecting == 0 {
             break;
         }
         if !changed {
@@ -317,9 +372,9 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
     Ok(doc)
 }
 
-/// Starts task `t` (plan index `i`) in batch `batch`: its worktree, brief
-/// and worker; records `task.dispatched`.
-fn start(t: &Task, i: usize, batch: u64, opts: &Options, r: &mut Recorder) -> Result<Active> {
+/// Starts task `t` (plan index `i`), on its own thread: its worktree, brief
+/// and worker (`task.dispatched` is already recorded).
+fn start(t: &Task, i: usize, opts: &Options) -> Result<Active> {
     let paths = &opts.paths;
     let worktree = paths.worktree(&t.id)?;
     let dir = paths.task_dir(&t.id)?;
@@ -377,15 +432,8 @@ fn start(t: &Task, i: usize, batch: u64, opts: &Options, r: &mut Recorder) -> Re
         stdout: dir.join("LOGS").join("stdout.log"),
         stderr: dir.join("LOGS").join("stderr.log"),
     };
-    // Recorded before the worker starts, so no worker runs that the ledger
-    // does not know of; its process group goes to `.pgid` for `--resume`.
-    r.record(
-        "task.dispatched",
-        Some(&t.id),
-        json!({"batch": batch, "worktree": path_string(&worktree), "branch": branch,
-               "touches": t.touches, "resources": t.resources}),
-    )?;
     let worker = Worker::spawn(&spec)?;
+    // Its process group, for `--resume`.
     muster_shared::io::write_atomic(&dir.join(".pgid"), worker.pgid().to_string().as_bytes())?;
     let timeout = t.timeout_s.or(opts.timeout_s).map(Duration::from_secs);
     Ok(Active {
@@ -421,8 +469,7 @@ fn command(t: &Task, opts: &Options, brief: &Path, worktree: &Path) -> Result<Ve
 
 /// Collects an attempt: commit its work, write its bundle, record how it
 /// ended and the scope check, remove its worktree.
-fn finish(plan: &Plan, a: Active, ending: Ending, opts: &Options, r: &mut Recorder) -> Result<()> {
-    let t = &plan.tasks[a.task];
+fn finish(t: &Task, a: Active, ending: Ending, opts: &Options, r: &Recorder) -> Result<()> {
     let duration_ms = u64::try_from(a.worker.started().elapsed().as_millis()).unwrap_or(u64::MAX);
     collect(t, &a.worktree, &a.dir, ending, duration_ms, opts, r)
 }
@@ -430,19 +477,12 @@ fn finish(plan: &Plan, a: Active, ending: Ending, opts: &Options, r: &mut Record
 /// [`finish`]; when the attempt cannot be collected (its bundle directory
 /// tampered with, git refusing its commit), the task fails with why, and
 /// the run goes on.
-fn finish_or_fail(
-    plan: &Plan,
-    a: Active,
-    ending: Ending,
-    opts: &Options,
-    r: &mut Recorder,
-) -> Result<()> {
-    let id = plan.tasks[a.task].id.clone();
+fn finish_or_fail(t: &Task, a: Active, ending: Ending, opts: &Options, r: &Recorder) -> Result<()> {
     let worktree = a.worktree.clone();
-    if let Err(e) = finish(plan, a, ending, opts, r) {
+    if let Err(e) = finish(t, a, ending, opts, r) {
         r.record(
             "task.finished",
-            Some(&id),
+            Some(&t.id),
             json!({"status": "failed", "exit_code": null,
                    "reason": format!("could not collect the task's work: {e:#}")}),
         )?;
@@ -451,6 +491,28 @@ fn finish_or_fail(
         }
     }
     Ok(())
+}
+
+/// Collects an attempt on its own thread ([`finish_or_fail`]); says so on
+/// `tx` when done.
+fn spawn_collect(
+    plan: &Plan,
+    a: Active,
+    ending: Ending,
+    opts: &Options,
+    r: &Arc<Recorder>,
+    tx: &mpsc::Sender<Done>,
+) {
+    let (t, o, r, tx) = (
+        plan.tasks[a.task].clone(),
+        opts.clone(),
+        Arc::clone(r),
+        tx.clone(),
+    );
+    std::thread::spawn(move || {
+        let result = finish_or_fail(&t, a, ending, &o, &r);
+        let _ = tx.send(Done::Collected(result));
+    });
 }
 
 /// [`finish`] from the parts (also for an attempt that ended while
@@ -462,7 +524,7 @@ fn collect(
     ending: Ending,
     duration_ms: u64,
     opts: &Options,
-    r: &mut Recorder,
+    r: &Recorder,
 ) -> Result<()> {
     let (event, status, exit_code, reason) = match ending {
         Ending::Exited(Exit::Code(0)) => (
@@ -576,7 +638,7 @@ fn adopt_interrupted(
     index: &BTreeMap<&str, usize>,
     state: &State,
     opts: &Options,
-    r: &mut Recorder,
+    r: &Recorder,
 ) -> Result<()> {
     for (id, s) in &state.tasks {
         if s.status != TaskStatus::Running {
@@ -661,11 +723,21 @@ fn path_string(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// Appends the run's events and replays its state.
+/// Appends the run's events and replays its state; shared by the loop and
+/// its start and collect threads (appends are serialized by the ledger's
+/// lock, the cache by a mutex).
 struct Recorder {
     ledger: PathBuf,
     run_id: String,
     now: Option<jiff::Timestamp>,
+    cache: Mutex<Cache>,
+}
+
+/// The ledger's events read so far, and where reading stopped.
+#[derive(Default)]
+struct Cache {
+    events: Vec<Event>,
+    offset: u64,
 }
 
 impl Recorder {
@@ -678,6 +750,7 @@ impl Recorder {
             ledger: opts.ledger.clone(),
             run_id: opts.paths.run_id.clone(),
             now,
+            cache: Mutex::new(Cache::default()),
         })
     }
 
@@ -689,12 +762,12 @@ impl Recorder {
         muster_shared::time::utc_millis(self.timestamp())
     }
 
-    fn record(&mut self, event_type: &str, task: Option<&str>, payload: Value) -> Result<()> {
+    fn record(&self, event_type: &str, task: Option<&str>, payload: Value) -> Result<()> {
         self.record_all(&[(event_type, task, payload)])
     }
 
     /// Appends events in one write.
-    fn record_all(&mut self, events: &[(&str, Option<&str>, Value)]) -> Result<()> {
+    fn record_all(&self, events: &[(&str, Option<&str>, Value)]) -> Result<()> {
         let inputs: Vec<EventInput> = events
             .iter()
             .map(|(event_type, task, payload)| EventInput {
@@ -714,23 +787,56 @@ impl Recorder {
         Ok(())
     }
 
-    fn events(&self) -> Result<Vec<muster_shared::schema::Event>> {
+    /// `f` of every event of the ledger. The first read verifies the whole chain;
+    /// later ones read only the lines appended since (whole lines; this
+    /// run's own appends), so a run of n events does not verify n times.
+    fn with_events<T>(&self, f: impl FnOnce(&[Event]) -> T) -> Result<T> {
+        let mut c = self
+            .cache
+            .lock()
+            .map_err(|_| anyhow!("the ledger cache was poisoned by a panic"))?;
         if !self.ledger.exists() {
-            return Ok(Vec::new());
+            return Ok(f(&[]));
         }
-        muster_ledger::store::read_events(&self.ledger)
+        if c.offset == 0 {
+            let bytes = muster_ledger::store::read_all(&self.ledger)?;
+            c.events = muster_ledger::store::read_events(&self.ledger)?;
+            c.offset = bytes.len() as u64;
+            return Ok(f(&c.events));
+        }
+        let mut file = std::fs::File::open(&self.ledger)
+            .with_context(|| format!("reading {}", self.ledger.display()))?;
+        file.seek(SeekFrom::Start(c.offset))
+            .with_context(|| format!("reading {}", self.ledger.display()))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .with_context(|| format!("reading {}", self.ledger.display()))?;
+        let lines = muster_ledger::store::split_lines(&bytes);
+        for range in &lines.whole {
+            let line = &bytes[range.clone()];
+            let e: Event = serde_json::from_slice(line).with_context(|| {
+                format!(
+                    "{}: a line appended during the run is not an event",
+                    self.ledger.display()
+                )
+            })?;
+            c.events.push(e);
+            c.offset += (range.end - range.start + 1) as u64;
+        }
+        Ok(f(&c.events))
     }
 
     fn state(&self) -> Result<State> {
-        Ok(muster_ledger::replay::replay(&self.events()?, &self.run_id))
+        self.with_events(|e| muster_ledger::replay::replay(e, &self.run_id))
     }
 
     /// When the run was created, from its `run.created` event.
     fn created_at(&self) -> Result<Option<String>> {
-        Ok(self
-            .events()?
-            .into_iter()
-            .find(|e| e.run_id == self.run_id && e.event_type == "run.created")
-            .map(|e| e.ts_utc))
+        self.with_events(|events| {
+            events
+                .iter()
+                .find(|e| e.run_id == self.run_id && e.event_type == "run.created")
+                .map(|e| e.ts_utc.clone())
+        })
     }
 }
