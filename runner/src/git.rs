@@ -195,10 +195,21 @@ fn is_worktree(repo: &Path, path: &Path) -> Result<bool> {
         .any(|p| Path::new(OsStr::from_bytes(p)) == want))
 }
 
+/// Held while a worktree is added or removed: git does not take these
+/// concurrently in one repository ("failed to read .git/worktrees/<name>/
+/// commondir" now and then), and muster-run starts and collects tasks on
+/// several threads.
+fn worktree_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `git worktree add -B <branch> <path> <base>`: a new worktree at `path`
 /// on a branch made at `base` (reset there if it exists from an earlier,
 /// interrupted attempt).
 pub fn worktree_add(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<()> {
+    let _one_at_a_time = worktree_lock();
     let path = std::path::absolute(path)?;
     let mut args = words("worktree add -B");
     args.extend([
@@ -211,13 +222,19 @@ pub fn worktree_add(repo: &Path, path: &Path, branch: &str, base: &str) -> Resul
     }
     // A worktree left at `path` by an interrupted run holds the branch (or
     // the directory): remove it, prune, and try once more.
-    worktree_remove(repo, &path)?;
+    remove_locked(repo, &path)?;
     git(repo, &args).map(|_| ())
 }
 
 /// Removes the worktree at `path` (forced; the branch stays), and prunes.
 /// A path that is not a worktree (any more) is left alone, and is no error.
 pub fn worktree_remove(repo: &Path, path: &Path) -> Result<()> {
+    let _one_at_a_time = worktree_lock();
+    remove_locked(repo, path)
+}
+
+/// [`worktree_remove`], the lock held.
+fn remove_locked(repo: &Path, path: &Path) -> Result<()> {
     let path = std::path::absolute(path)?;
     let mut args = words("worktree remove --force");
     args.push(path.clone().into());
