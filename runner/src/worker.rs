@@ -57,8 +57,9 @@ pub struct Worker {
     spec: Spec,
     /// Sizes of the stdout and stderr logs at the last look.
     log_sizes: (u64, u64),
-    /// Fingerprint of the worktree at the last look.
-    tree: u64,
+    /// Fingerprint of the worktree at the last look (none before the first:
+    /// a run without the stuck watchdog never walks the worktree).
+    tree: Option<u64>,
     last_progress: Instant,
 }
 
@@ -72,8 +73,6 @@ impl Worker {
             .with_context(|| format!("cannot open {} for stdout", spec.stdout.display()))?;
         let stderr = File::create(&spec.stderr)
             .with_context(|| format!("cannot open {} for stderr", spec.stderr.display()))?;
-        // The baseline is taken before the worker can touch anything.
-        let tree = tree_fingerprint(&spec.cwd);
         let started = Instant::now();
         let child = Command::new(program)
             .args(args)
@@ -94,7 +93,7 @@ impl Worker {
             exit: None,
             spec: spec.clone(),
             log_sizes: (0, 0),
-            tree,
+            tree: None,
             last_progress: started,
         })
     }
@@ -127,11 +126,14 @@ impl Worker {
     pub fn idle(&mut self, now: Instant) -> Duration {
         let log_sizes = (file_size(&self.spec.stdout), file_size(&self.spec.stderr));
         let tree = tree_fingerprint(&self.spec.cwd);
-        if log_sizes != self.log_sizes || tree != self.tree {
-            self.log_sizes = log_sizes;
-            self.tree = tree;
+        // The first look only takes the baseline (for the tree; the logs
+        // start empty): idleness counts from the start until then.
+        let first = self.tree.is_none();
+        if log_sizes != self.log_sizes || (!first && Some(tree) != self.tree) {
             self.last_progress = self.last_progress.max(now);
         }
+        self.log_sizes = log_sizes;
+        self.tree = Some(tree);
         now.saturating_duration_since(self.last_progress)
     }
 
