@@ -66,3 +66,15 @@ def machine_line(meta):
     """The start of a report's first line: when, on what, how loaded."""
     m = meta["machine"]
     return f"{meta['generated_utc']} · {m['cpu']} · {m['cores']} cores (load average {m['loadavg_at_start']} at start) · "
+
+
+def rounded(x, small_digits=6):
+    """x with its floats rounded for a report: to `small_digits` places
+    below 10, to one place from 10 on; through dicts and lists."""
+    if isinstance(x, dict):
+        return {k: rounded(v, small_digits) for k, v in x.items()}
+    if isinstance(x, list):
+        return [rounded(v, small_digits) for v in x]
+    if isinstance(x, float):
+        return round(x, small_digits) if abs(x) < 10 else round(x, 1)
+    return x

@@ -197,7 +197,7 @@ bench_size() {
 REPORT_PY=$(
     cat <<'PY'
 import json, math, os, statistics, sys
-from benchlib import machine_line, read_facts, stats, times, write_json
+from benchlib import machine_line, read_facts, rounded, stats, times, write_json
 
 TARGETS = {
     "verify_1m_s": 1.5,        # verify of 1M events under 1.5 s
@@ -240,12 +240,6 @@ def size_result(d):
     r["targets"] = t
     return rounded(r)
 
-def rounded(x):
-    if isinstance(x, dict):
-        return {k: rounded(v) for k, v in x.items()}
-    if isinstance(x, float):
-        return round(x, 6) if x < 10 else round(x, 1)
-    return x
 
 def runs(x):
     return f"{x['runs']} run" + ("" if x["runs"] == 1 else "s")

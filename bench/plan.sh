@@ -333,21 +333,13 @@ bench_small() {
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import machine_line, read_facts, stats, times, write_json
+from benchlib import machine_line, read_facts, rounded, stats, times, write_json
 
 TARGET_100K_S = 1.0      # muster-plan, 100k tasks, whole process
 TARGET_VS_PY = 40.0      # at 100k: at least 40x faster than py_plan.py
 TARGET_NEXT_S = 0.200    # muster-plan next on the 100k-task state
 TARGET_SMALL_S = 0.005   # every tool on a small input, median, process start included
 
-def rounded(x):
-    if isinstance(x, dict):
-        return {k: rounded(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [rounded(v) for v in x]
-    if isinstance(x, float):
-        return round(x, 6) if x < 10 else round(x, 1)
-    return x
 
 def fmt_s(s):
     if s < 0.01:

@@ -12,7 +12,7 @@ import os
 import statistics
 import sys
 
-from benchlib import machine_line, read_facts, stats, times, write_json
+from benchlib import machine_line, read_facts, rounded, stats, times, write_json
 
 TARGET_RATIO = 1.3  # muster-run's median wall time / the shell loop's
 
@@ -81,14 +81,6 @@ def phases(path, parallel):
     return r
 
 
-def rounded(x):
-    if isinstance(x, dict):
-        return {k: rounded(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [rounded(v) for v in x]
-    if isinstance(x, float):
-        return round(x, 4) if abs(x) < 10 else round(x, 1)
-    return x
 
 
 def fmt_s(s):
@@ -123,7 +115,7 @@ def main(d, out, meta_path):
            "muster_beyond_workers_per_task_ms": beyond_workers_ms,
            "loop_beyond_workers_per_task_ms": loop_beyond_workers_ms,
            "muster_phases": ph, "targets": [target]}
-    doc = rounded(doc)
+    doc = rounded(doc, 4)
     write_json(out, "run.json", doc)
 
     def cpu(x):

@@ -228,7 +228,7 @@ PY
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import machine_line, read_facts, stats, times, write_json
+from benchlib import machine_line, read_facts, rounded, stats, times, write_json
 
 TARGET_1M_1000_S = 1.0   # whole process, report included, 1M paths x 1000 globs
 TARGET_VS_SIMPLE = 25.0  # at 1M x 100: at least 25x faster than pathspec's default (simple) backend
@@ -260,12 +260,6 @@ def result(d):
                             "muster_faster_x": p["median_s"] / m["median_s"]}
     return rounded(r)
 
-def rounded(x):
-    if isinstance(x, dict):
-        return {k: rounded(v) for k, v in x.items()}
-    if isinstance(x, float):
-        return round(x, 6) if x < 10 else round(x, 1)
-    return x
 
 def fmt_s(s):
     return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
