@@ -4,7 +4,7 @@
 use crate::git;
 use anyhow::{bail, Context, Result};
 use muster_scope_check::input::Files;
-use muster_scope_check::policy::{Scope, DEFAULT_PROTECTED};
+use muster_scope_check::policy::Scope;
 use muster_scope_check::{check, output};
 use muster_shared::diff::{parse_raw_z, parse_unified, FileChange};
 use muster_shared::io::{to_json, write_atomic};
@@ -43,6 +43,10 @@ pub struct Input<'a> {
     pub allow: &'a [String],
     /// Deny globs.
     pub deny: &'a [String],
+    /// Paths denied unless the allowlist names them (`scope.protected`).
+    pub protected: &'a [String],
+    /// Whether gitlinks may change (`scope.allow_gitlinks`).
+    pub allow_gitlinks: bool,
     /// The bundle directory (`.muster/runs/<RUN_ID>/<TASK_ID>/`), which
     /// already holds BRIEF.md and LOGS/stdout.log, LOGS/stderr.log, and
     /// maybe REPORT.json from the worker.
@@ -98,7 +102,7 @@ pub fn write(input: &Input<'_>) -> Result<Written> {
     let changes = changes(repo, &head, &git::diff_raw_z(repo, &base, &head)?, &patch)?;
     let files_changed: Vec<BundleFile> = changes.iter().map(bundle_file).collect();
     let n_files = changes.len();
-    let (report, scope_error) = check_scope(changes, input.allow, input.deny)?;
+    let (report, scope_error) = check_scope(changes, input)?;
 
     let blocked = match (&scope_error, report.status) {
         (None, Status::Pass) => None,
@@ -218,18 +222,17 @@ fn bundle_file(c: &FileChange) -> BundleFile {
     }
 }
 
-/// The change against the scope (protected paths as the library's defaults),
+/// The change against the scope (protected paths and gitlinks as configured),
 /// and the error when the scope does not compile (an empty allowlist, or a
 /// bad glob): then the report is FAIL and every file a violation. One case
 /// is not an error: a task that may write nothing (a read-only task, with
 /// no `touches`) and wrote nothing.
 fn check_scope(
     changes: Vec<FileChange>,
-    allow: &[String],
-    deny: &[String],
+    input: &Input<'_>,
 ) -> Result<(ScopeReport, Option<String>)> {
-    let protected: Vec<String> = DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect();
-    let scope = match Scope::new(allow, deny, &protected, false) {
+    let (allow, deny) = (input.allow, input.deny);
+    let scope = match Scope::new(allow, deny, input.protected, input.allow_gitlinks) {
         Ok(scope) => scope,
         Err(_) if allow.is_empty() && changes.is_empty() => {
             return Ok((unchecked(&[], allow, deny, Status::Pass, ""), None));
@@ -409,6 +412,7 @@ mod tests {
         fn write(&self, allow: &[&str], deny: &[&str], status: &str) -> Result<Written> {
             let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             let (allow, deny) = (strings(allow), strings(deny));
+            let protected = strings(muster_scope_check::policy::DEFAULT_PROTECTED);
             write(&Input {
                 repo: &self.repo,
                 run_id: "r1",
@@ -421,6 +425,8 @@ mod tests {
                 duration_ms: 1234,
                 allow: &allow,
                 deny: &deny,
+                protected: &protected,
+                allow_gitlinks: false,
                 dir: &self.dir,
             })
         }

@@ -97,6 +97,9 @@ struct RunArgs {
     /// Print the JSON Schemas of what this reads and writes, and exit.
     #[arg(long)]
     schema: bool,
+    /// Show progress on stderr even when it is not a terminal.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -180,6 +183,12 @@ fn run_run(a: &RunArgs) -> Result<Outcome> {
         &config::process_env(),
         &repo,
     )?;
+    let scope_cfg: muster_scope_check::cmd::ScopeConfig = config::load_section(
+        "scope",
+        a.common.config.as_deref(),
+        &config::process_env(),
+        &repo,
+    )?;
     config::ensure_state_dir(&state)?;
     let ledger = a
         .ledger
@@ -238,6 +247,9 @@ fn run_run(a: &RunArgs) -> Result<Outcome> {
         keep_worktrees: a.keep_worktrees || cfg.keep_worktrees,
         worker: cfg.worker,
         capacity: plan_cfg.resources,
+        protected: scope_cfg.protected,
+        allow_gitlinks: scope_cfg.allow_gitlinks,
+        progress: a.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr()),
         resume: a.resume.is_some(),
         now: a.now.clone(),
     };

@@ -58,6 +58,12 @@ pub struct Options {
     pub worker: Option<Vec<String>>,
     /// Units of each named resource (1 when not listed).
     pub capacity: BTreeMap<String, u64>,
+    /// Paths denied unless a task's touches name them (`scope.protected`).
+    pub protected: Vec<String>,
+    /// Whether gitlinks may change (`scope.allow_gitlinks`).
+    pub allow_gitlinks: bool,
+    /// Show progress on stderr (a terminal, or `-v`).
+    pub progress: bool,
     /// Go on with a run from its ledger (the run must exist).
     pub resume: bool,
     /// The time events get (`--now`), else the clock.
@@ -293,6 +299,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
                                "branch": opts.paths.branch(id)?, "touches": t.touches,
                                "resources": t.resources}),
                     )?;
+                    say(opts, &format!("{id}: started (batch {number})"));
                     starting.insert(id.clone(), None);
                     let (t, o, tx) = (t.clone(), opts.clone(), tx.clone());
                     std::thread::spawn(move || {
@@ -605,10 +612,26 @@ fn collect(
         duration_ms,
         allow: &t.touches,
         deny: &[],
+        protected: &opts.protected,
+        allow_gitlinks: opts.allow_gitlinks,
         dir,
     })?;
     // Both in one append: a crash cannot leave an ending without its scope
     // check.
+    say(
+        opts,
+        &format!(
+            "{}: {} in {:.1} s{}",
+            t.id,
+            written.status,
+            duration_ms as f64 / 1000.0,
+            if written.status == status {
+                String::new()
+            } else {
+                " (its change leaves its scope: see SCOPE_REPORT.json)".to_string()
+            }
+        ),
+    );
     r.record_all(&[
         (
             event,
@@ -717,6 +740,15 @@ pub fn request_cancel(paths: &RunPaths, target: &str, reason: &str) -> Result<Pa
     let file = dir.join(target);
     muster_shared::io::write_atomic(&file, reason.as_bytes())?;
     Ok(file)
+}
+
+/// A progress line on stderr, when progress is wanted (DESIGN.md section 2:
+/// on a terminal, or with `-v`).
+fn say(opts: &Options, line: &str) {
+    if opts.progress {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), "muster-run: {line}");
+    }
 }
 
 fn path_string(p: &Path) -> String {

@@ -621,3 +621,28 @@ fn a_budget_stops_new_work_and_gc_and_doctor_do_their_jobs() {
     let report: Value = serde_json::from_slice(&d.stdout).unwrap();
     assert_eq!(report["status"], "PASS");
 }
+
+#[test]
+fn scope_protected_paths_come_from_muster_json() {
+    let r = repo();
+    std::fs::write(
+        r.path().join("muster.json"),
+        r#"{"scope": {"protected": ["lib/secret/"], "allow_gitlinks": false}}"#,
+    )
+    .unwrap();
+    let out = muster_run(
+        r.path(),
+        &["-v"],
+        &plan(vec![task(
+            "SNEAK",
+            &["lib/"],
+            "mkdir -p lib/secret; echo k > lib/secret/key",
+        )]),
+    );
+    let doc = run_doc(&out);
+    assert_eq!(status_of(&doc, "SNEAK"), "blocked", "{doc}");
+    // -v: progress on stderr.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SNEAK: started"), "{err}");
+    assert!(err.contains("SNEAK: blocked"), "{err}");
+}
