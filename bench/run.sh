@@ -220,14 +220,19 @@ waves=$("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["wave
 # ---- the shell loop (its own file, so that it can be read and run by hand) ------
 cat >"$work/loop.sh" <<'LOOP'
 #!/usr/bin/env bash
-# The peer of muster-run: bash loop.sh TASKS.TSV PARALLEL WORKDIR, run in the
-# repository. TASKS.TSV: one "ID<TAB>shell command" a line.
+# The peer of muster-run: bash loop.sh TASKS.TSV PARALLEL WORKDIR [plain], run
+# in the repository. TASKS.TSV: one "ID<TAB>shell command" a line. With
+# `plain`, each command just runs in the current directory, PARALLEL at once:
+# the workers alone, which both sides pay.
 set -euo pipefail
-tasks=$1 parallel=$2 wd=$3
-mkdir -p "$wd/wt" "$wd/patches" "$wd/logs"
+tasks=$1 parallel=$2 wd=$3 mode=${4:-git}
 lock=$wd/worktree.lock
 one() {
     local id=$1 script=$2 dir=$wd/wt/$1
+    if [ "$mode" = plain ]; then
+        sh -c "$script" >/dev/null
+        return
+    fi
     flock "$lock" git worktree add -q -b "loop/$id" "$dir" HEAD
     (cd "$dir" && exec sh -c "$script") >"$wd/logs/$id.out" 2>"$wd/logs/$id.err"
     git -C "$dir" add -A
@@ -235,6 +240,7 @@ one() {
     git -C "$dir" diff HEAD~1 HEAD >"$wd/patches/$id.patch"
     flock "$lock" git worktree remove --force "$dir"
 }
+[ "$mode" = plain ] || mkdir -p "$wd/wt" "$wd/patches" "$wd/logs"
 running=0 failed=0
 while IFS=$'\t' read -r id script; do
     if [ "$running" -ge "$parallel" ]; then
@@ -250,27 +256,6 @@ while [ "$running" -gt 0 ]; do
 done
 exit "$failed"
 LOOP
-
-# The workers alone: the same commands, PARALLEL at once, in a scratch directory.
-cat >"$work/workers.sh" <<'WORKERS'
-#!/usr/bin/env bash
-set -euo pipefail
-tasks=$1 parallel=$2
-running=0 failed=0
-while IFS=$'\t' read -r id script; do
-    if [ "$running" -ge "$parallel" ]; then
-        wait -n || failed=1
-        running=$((running - 1))
-    fi
-    sh -c "$script" </dev/null >/dev/null &
-    running=$((running + 1))
-done <"$tasks"
-while [ "$running" -gt 0 ]; do
-    wait -n || failed=1
-    running=$((running - 1))
-done
-exit "$failed"
-WORKERS
 
 # ---- one timed run ----------------------------------------------------------------
 dir=$work/t
@@ -355,7 +340,7 @@ run_workers() {
     local r=$1 rd=$work/runs/workers-$1 n
     rm -rf "$rd"
     mkdir -p "$rd"
-    timed workers "$rd" /dev/null bash "$work/workers.sh" "$work/tasks.tsv" "$PARALLEL"
+    timed workers "$rd" /dev/null bash "$work/loop.sh" "$work/tasks.tsv" "$PARALLEL" "$rd" plain
     [ "$rc" = 0 ] || die "the workers alone exited $rc in $rd"
     n=$(find "$rd/area" -name out.txt | wc -l)
     [ "$n" = "$TASKS" ] || die "the workers alone wrote $n files, $TASKS expected"

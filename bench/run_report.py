@@ -138,10 +138,10 @@ def main(d, out, meta_path):
         f"== muster-run's loop, from the ledger of round {ph['round']} ({ph['ledger_span_s']:.1f} s from run.created to run.finished)")
     if dsp:
         lines.append(f"  starting tasks    {dsp['total_s']:6.1f} s ({dsp['share'] * 100:3.0f}%)  {dsp['median_ms']:6.1f} ms median a task"
-                     " (worktree remove of the previous one, replay + next, worktree add, BRIEF.md, ledger append)")
+                     " (gaps ending in task.dispatched: replay and next, the append; worktree add and BRIEF.md run on their own threads)")
     if col:
         lines.append(f"  collecting tasks  {col['total_s']:6.1f} s ({col['share'] * 100:3.0f}%)  {col['median_ms']:6.1f} ms median a task"
-                     " (waiting for an exit, git add + commit, bundle: diffs, scope check, manifest; ledger append)")
+                     " (gaps ending in task.finished: waiting for exits; commit, bundle and scope check run on their own threads, several at once)")
     wd = ph["worker_duration_ms"]
     lines.append(f"  tasks running at once: {ph['running_average']:.1f} on average, {ph['running_peak']} at most (of {par}); "
                  f"worker start to collection: {wd['median']:.0f} ms median ({wd['min']}-{wd['max']} ms)")
