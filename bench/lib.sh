@@ -128,3 +128,17 @@ open(sys.argv[3], "w").write("".join(f"{c}\n" for c in r["exit_codes"]))' \
         die "$name: a timed run exited with $(grep -vE "^($ok)\$" "$dest.rc" | head -n 1) ($ok expected): $*"
     fi
 }
+
+# bench_venv WHAT: sets PY to the venv's python, making the venv $PYENV first
+# when it has none (WHAT says what needs Python, for the error).
+bench_venv() {
+    PY=$PYENV/bin/python3
+    [ ! -x "$PY" ] || return 0
+    [ "${BENCH_NO_PIP:-0}" != 1 ] || die "no Python at $PY and BENCH_NO_PIP=1"
+    command -v python3 >/dev/null || die "python3 not found (needed by $1)"
+    log "making the venv $PYENV (python3 -m venv)"
+    python3 -m venv "$PYENV" >"$work/venv.log" 2>&1 || {
+        tail -n 5 "$work/venv.log" >&2
+        die "python3 -m venv $PYENV failed (Debian: apt-get install python3-venv)"
+    }
+}

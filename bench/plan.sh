@@ -123,16 +123,7 @@ BIN=$work/bin/muster-plan
 bin_sha=$(sha256sum "$BIN" | cut -c1-12)
 
 # ---- Python: a venv with networkx --------------------------------------------
-PY=$PYENV/bin/python3
-if [ ! -x "$PY" ]; then
-    [ "${BENCH_NO_PIP:-0}" != 1 ] || die "no Python at $PY and BENCH_NO_PIP=1"
-    command -v python3 >/dev/null || die "python3 not found (the generators and py_plan.py need it)"
-    log "making the venv $PYENV (python3 -m venv)"
-    python3 -m venv "$PYENV" >"$work/venv.log" 2>&1 || {
-        tail -n 5 "$work/venv.log" >&2
-        die "python3 -m venv $PYENV failed (Debian: apt-get install python3-venv)"
-    }
-fi
+bench_venv "the generators and py_plan.py"
 nx_pin=$(grep -E '^networkx==' "$REQS" | head -n 1)
 [ -n "$nx_pin" ] || die "no networkx==VERSION line in $REQS"
 if [ "${BENCH_NO_PIP:-0}" != 1 ] && ! "$PY" -c 'import importlib.metadata as m, sys; sys.exit(m.version("networkx") != sys.argv[1])' "${nx_pin#networkx==}" 2>/dev/null; then

@@ -74,16 +74,7 @@ if [ -n "$free_mb" ] && [ "$free_mb" -lt "$need_mb" ]; then
 fi
 
 # ---- Python: a venv with pathspec (and google-re2 when it installs) ----------
-PY=$PYENV/bin/python3
-if [ ! -x "$PY" ]; then
-    [ "${BENCH_NO_PIP:-0}" != 1 ] || die "no Python at $PY and BENCH_NO_PIP=1"
-    command -v python3 >/dev/null || die "python3 not found (the path generator and the pathspec peer need it)"
-    log "making the venv $PYENV (python3 -m venv)"
-    python3 -m venv "$PYENV" >"$work/venv.log" 2>&1 || {
-        tail -n 5 "$work/venv.log" >&2
-        die "python3 -m venv $PYENV failed (Debian: apt-get install python3-venv)"
-    }
-fi
+bench_venv "the path generator and the pathspec peer"
 RE2_WHY=
 if [ "${BENCH_NO_PIP:-0}" != 1 ]; then
     pip=("$PY" -m pip install --quiet --disable-pip-version-check)
