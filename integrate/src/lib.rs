@@ -1,0 +1,10 @@
+//! muster-integrate: combines the bundles of a run into one result, or says
+//! exactly why not (DESIGN.md section 5, "muster-integrate").
+//!
+//! Built so far, as a library (the binary comes with the apply step, issue
+//! 6): [`validate`] checks one bundle against its MANIFEST (required files,
+//! schemas, hashes, nothing added after), and [`overlap`] finds the paths
+//! two tasks both change, before anything is applied.
+
+pub mod overlap;
+pub mod validate;
