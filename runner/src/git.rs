@@ -3,10 +3,11 @@
 //! command and git's stderr.
 
 use anyhow::{bail, Context, Result};
+use muster_shared::git::stderr_line;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// The oldest git muster-run works with (DESIGN.md section 1).
 pub const MIN_GIT: (u32, u32) = (2, 38);
@@ -28,81 +29,15 @@ fn words(s: &str) -> Vec<OsString> {
     s.split_whitespace().map(OsString::from).collect()
 }
 
-/// Runs `git [-C dir] args…` with stdin closed and output captured; returns
-/// the command as shown in errors, and what it did.
+/// Runs `git [-C dir] args…` with stdin closed (see `muster_shared::git`).
 fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Output)> {
-    output_with(dir, args, None)
-}
-
-/// [`output`], with `input` on git's stdin when given.
-fn output_with<S: AsRef<OsStr>>(
-    dir: Option<&Path>,
-    args: &[S],
-    input: Option<&[u8]>,
-) -> Result<(String, Output)> {
-    let mut cmd = Command::new("git");
-    let mut shown = String::from("git");
-    if let Some(dir) = dir {
-        cmd.arg("-C").arg(dir);
-        shown.push_str(&format!(" -C {}", dir.display()));
-    }
-    for a in args {
-        shown.push_str(&format!(" {}", a.as_ref().to_string_lossy()));
-    }
-    // The caller's git environment (GIT_DIR or GIT_INDEX_FILE from a hook,
-    // GIT_CONFIG_PARAMETERS) must not redirect or reconfigure these commands.
-    for (name, _) in std::env::vars_os().filter(|(k, _)| k.as_bytes().starts_with(b"GIT_")) {
-        cmd.env_remove(name);
-    }
-    // Not shown: no fsmonitor program (which repo config could name) runs.
-    cmd.args(["-c", "core.fsmonitor=false"]);
-    // Commits work on machines with no git identity configured.
-    for who in ["GIT_AUTHOR", "GIT_COMMITTER"] {
-        cmd.env(format!("{who}_NAME"), "muster");
-        cmd.env(format!("{who}_EMAIL"), "muster@localhost");
-    }
-    cmd.args(args).env("LC_ALL", "C");
-    let out = match input {
-        None => cmd.stdin(Stdio::null()).output(),
-        Some(bytes) => with_stdin(&mut cmd, bytes),
-    };
-    match out {
-        Ok(out) => Ok((shown, out)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("git not found on PATH: {NEED}")
-        }
-        Err(e) => bail!("{shown}: {e}"),
-    }
-}
-
-/// Runs `cmd` with `bytes` on its stdin, written from another thread so
-/// that a large answer cannot fill the pipe before git has read it all.
-fn with_stdin(cmd: &mut Command, bytes: &[u8]) -> std::io::Result<Output> {
-    use std::io::Write as _;
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let writer = child.stdin.take().map(|mut stdin| {
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || stdin.write_all(&bytes))
-    });
-    let out = child.wait_with_output()?;
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    Ok(out)
+    muster_shared::git::output(dir, args, None, &[])
 }
 
 /// Runs git in `dir` with `input` on its stdin; its stdout, or an error
 /// naming the command.
 pub fn with_input(dir: &Path, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
-    let (shown, out) = output_with(Some(dir), args, Some(input))?;
-    if !out.status.success() {
-        bail!("{shown}: {}", stderr_line(&out));
-    }
-    Ok(out.stdout)
+    muster_shared::git::run_with(dir, args, Some(input), &[])
 }
 
 /// Runs git in `dir`; its stdout, or an error naming the command.
@@ -110,31 +45,9 @@ pub fn stdout(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     git(dir, args)
 }
 
-/// One line of git's stderr for an error: its first `fatal:` or `error:`
-/// line, else its last line, else the exit status.
-fn stderr_line(out: &Output) -> String {
-    let text = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let fatal = lines
-        .iter()
-        .find(|l| l.starts_with("fatal:") || l.starts_with("error:"));
-    match fatal.or(lines.last()) {
-        Some(l) => l.to_string(),
-        None => format!("git exited with {}", out.status),
-    }
-}
-
 /// Runs git in `dir` and returns its stdout, or an error naming the command.
 fn git<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Result<Vec<u8>> {
-    let (shown, out) = output(Some(dir), args)?;
-    if !out.status.success() {
-        bail!("{shown}: {}", stderr_line(&out));
-    }
-    Ok(out.stdout)
+    muster_shared::git::run(dir, args)
 }
 
 /// A revision or branch given on the command line must not read as an option.

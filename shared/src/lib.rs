@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod doc;
 pub mod error;
+pub mod git;
 pub mod glob;
 pub mod hash;
 pub mod id;
