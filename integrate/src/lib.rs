@@ -3,8 +3,10 @@
 //!
 //! Built so far, as a library (the binary comes with the apply step, issue
 //! 6): [`validate`] checks one bundle against its MANIFEST (required files,
-//! schemas, hashes, nothing added after), and [`overlap`] finds the paths
-//! two tasks both change, before anything is applied.
+//! schemas, hashes, nothing added after), [`overlap`] finds the paths two
+//! tasks both change, before anything is applied, and [`apply`] applies
+//! patches in order onto a base on a scratch index (no checkout, no fuzz).
 
+pub mod apply;
 pub mod overlap;
 pub mod validate;
