@@ -78,3 +78,16 @@ def rounded(x, small_digits=6):
     if isinstance(x, float):
         return round(x, small_digits) if abs(x) < 10 else round(x, 1)
     return x
+
+
+def read_results(work, meta_path):
+    """The bench's meta JSON, and every <work>/r/*/result.json (one per
+    workload), unsorted."""
+    with open(meta_path) as f:
+        meta = json.load(f)
+    rows = []
+    base = os.path.join(work, "r")
+    for name in os.listdir(base):
+        with open(os.path.join(base, name, "result.json")) as f:
+            rows.append(json.load(f))
+    return meta, rows

@@ -324,7 +324,7 @@ bench_small() {
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import machine_line, read_facts, rounded, stats, times, write_json
+from benchlib import machine_line, read_facts, read_results, rounded, stats, times, write_json
 
 TARGET_100K_S = 1.0      # muster-plan, 100k tasks, whole process
 TARGET_VS_PY = 40.0      # at 100k: at least 40x faster than py_plan.py
@@ -416,13 +416,7 @@ def small_results(work):
     return rows
 
 def final(work, out, meta_path):
-    with open(meta_path) as f:
-        meta = json.load(f)
-    rows = []
-    base = os.path.join(work, "r")
-    for name in os.listdir(base):
-        with open(os.path.join(base, name, "result.json")) as f:
-            rows.append(json.load(f))
+    meta, rows = read_results(work, meta_path)
     rows.sort(key=lambda r: r["tasks"])
     at = {r["tasks"]: r for r in rows}
     nxt = next_result(os.path.join(work, "next"))

@@ -219,7 +219,7 @@ PY
 REPORT_PY=$(
     cat <<'PY'
 import json, os, statistics, sys
-from benchlib import machine_line, read_facts, rounded, stats, times, write_json
+from benchlib import machine_line, read_facts, read_results, rounded, stats, times, write_json
 
 TARGET_1M_1000_S = 1.0   # whole process, report included, 1M paths x 1000 globs
 TARGET_VS_SIMPLE = 25.0  # at 1M x 100: at least 25x faster than pathspec's default (simple) backend
@@ -278,13 +278,7 @@ def print_one(r):
     sys.stdout.flush()
 
 def final(work, out, meta_path):
-    with open(meta_path) as f:
-        meta = json.load(f)
-    rows = []
-    base = os.path.join(work, "r")
-    for name in os.listdir(base):
-        with open(os.path.join(base, name, "result.json")) as f:
-            rows.append(json.load(f))
+    meta, rows = read_results(work, meta_path)
     rows.sort(key=lambda r: (r["paths"], r["allow_globs"]))
     at = {(r["paths"], r["allow_globs"]): r for r in rows}
 

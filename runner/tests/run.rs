@@ -10,18 +10,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let out = muster_shared::git::run(dir, args).unwrap_or_else(|e| panic!("{e:#}"));
+    String::from_utf8_lossy(&out).trim().to_string()
 }
 
 /// A repository with a few files in `src/` and `docs/`, one commit.

@@ -16,17 +16,7 @@ use std::process::{Command, Stdio};
 const SETUP: &str = "run `make build` (or `cargo build --workspace`) at the workspace root";
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    muster_shared::git::run(dir, args).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
 fn piped(bin: &Path, dir: &Path, args: &[&str], input: &[u8]) -> (i32, Vec<u8>, String) {
