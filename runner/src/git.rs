@@ -3,31 +3,18 @@
 //! command and git's stderr.
 
 use anyhow::{bail, Context, Result};
-use muster_shared::git::stderr_line;
-use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Path, PathBuf};
+use muster_shared::git::{rev_arg, stderr_line, words};
+pub use muster_shared::git::{
+    blob, diff_binary, diff_raw_z, rev_parse, toplevel, version, MIN_GIT,
+};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::process::Output;
-
-/// The oldest git muster-run works with (DESIGN.md section 1).
-pub const MIN_GIT: (u32, u32) = (2, 38);
-
-const NEED: &str = "muster-run needs git 2.38 or newer";
-
-/// How every diff of two commits starts, so that user config (external diff
-/// drivers, textconv, ignored submodules, order files) cannot change what
-/// muster reads or writes.
-const DIFF: &str =
-    "diff --no-ext-diff --no-textconv --no-color --ignore-submodules=none --no-relative -O/dev/null";
 
 /// A commit by muster: no hooks, no signing, no background gc.
 const COMMIT: &str = "-c core.hooksPath=/dev/null -c commit.gpgsign=false -c gc.auto=0 \
                       -c maintenance.auto=false commit -q --no-verify --allow-empty-message -m";
-
-/// Space-separated words as arguments.
-fn words(s: &str) -> Vec<OsString> {
-    s.split_whitespace().map(OsString::from).collect()
-}
 
 /// Runs `git [-C dir] args…` with stdin closed (see `muster_shared::git`).
 fn output<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<(String, Output)> {
@@ -48,54 +35,6 @@ pub fn stdout(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
 /// Runs git in `dir` and returns its stdout, or an error naming the command.
 fn git<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Result<Vec<u8>> {
     muster_shared::git::run(dir, args)
-}
-
-/// A revision or branch given on the command line must not read as an option.
-fn rev_arg(rev: &str) -> Result<&str> {
-    if rev.is_empty() || rev.starts_with('-') {
-        bail!("{rev:?} is not a revision");
-    }
-    Ok(rev)
-}
-
-/// `x.y.z` from `git version x.y.z…` (`2.39.3 (Apple Git-145)`, `2.45.0.windows.1`).
-fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
-    let v = text.trim().strip_prefix("git version ")?;
-    let mut nums = v.split_whitespace().next()?.split('.').map(|p| {
-        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse::<u32>().ok()
-    });
-    let (major, minor) = (nums.next()??, nums.next()??);
-    Some((major, minor, nums.next().flatten().unwrap_or(0)))
-}
-
-/// git's version, or an error saying git is missing or older than [`MIN_GIT`].
-pub fn version() -> Result<(u32, u32, u32)> {
-    let (shown, out) = output(None, &["--version"])?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = parse_version(&text)
-        .with_context(|| format!("{shown}: cannot read a version in {:?}", text.trim()))?;
-    if (v.0, v.1) < MIN_GIT {
-        bail!("git {}.{}.{} is too old: {NEED}", v.0, v.1, v.2);
-    }
-    Ok(v)
-}
-
-/// The top directory of the repository `dir` is in.
-pub fn toplevel(dir: &Path) -> Result<PathBuf> {
-    let mut out = git(dir, &["rev-parse", "--show-toplevel"])?;
-    if out.last() == Some(&b'\n') {
-        out.pop();
-    }
-    Ok(PathBuf::from(OsString::from_vec(out)))
-}
-
-/// The full commit id `rev` names in `repo`.
-pub fn rev_parse(repo: &Path, rev: &str) -> Result<String> {
-    let spec = format!("{}^{{commit}}", rev_arg(rev)?);
-    let out = git(repo, &["rev-parse", "--verify", "--quiet", &spec])
-        .with_context(|| format!("{rev:?} does not name a commit"))?;
-    Ok(String::from_utf8_lossy(&out).trim().to_string())
 }
 
 /// Whether `path` is a registered worktree of `repo`.
@@ -159,41 +98,6 @@ fn remove_locked(repo: &Path, path: &Path) -> Result<()> {
     }
 }
 
-/// `git diff` of two commits with [`DIFF`]'s options and `opts`.
-fn diff(repo: &Path, opts: &str, base: &str, head: &str) -> Result<Vec<u8>> {
-    let mut args = words(DIFF);
-    args.extend(words(opts));
-    args.extend([rev_arg(base)?, rev_arg(head)?, "--"].map(OsString::from));
-    git(repo, &args)
-}
-
-/// The change from `base` to `head` as a patch `git apply` takes: binary
-/// files included, full object ids, renames as a deletion and an addition
-/// (so that every path in it carries its mode).
-pub fn diff_binary(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
-    let opts = "--binary --full-index --no-renames --src-prefix=a/ --dst-prefix=b/";
-    diff(repo, opts, base, head)
-}
-
-/// `git diff --raw -z --no-abbrev -M`: one record per changed file.
-pub fn diff_raw_z(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
-    diff(repo, "--raw -z --no-abbrev -M", base, head)
-}
-
-/// The content of the blob at `path` in commit `rev` (a symlink's target).
-pub fn blob(repo: &Path, rev: &str, path: &[u8]) -> Result<Vec<u8>> {
-    let mut spec = format!("{}:", rev_arg(rev)?).into_bytes();
-    spec.extend_from_slice(path);
-    git(
-        repo,
-        &[
-            OsString::from("cat-file"),
-            "blob".into(),
-            OsString::from_vec(spec),
-        ],
-    )
-}
-
 /// Removes the index lock of the worktree at `path`, left by a git command
 /// that was killed: only safe when no git command runs there (muster-run
 /// resuming a run).
@@ -245,7 +149,7 @@ pub(crate) mod tests {
     /// A repository with a few committed files: a text file to modify, one
     /// to delete, one to rename, a binary file, a script to make executable,
     /// and `src/lib.rs`. Returns the temp dir, the repo and the base commit.
-    pub(crate) fn fixture() -> (tempfile::TempDir, PathBuf, String) {
+    pub(crate) fn fixture() -> (tempfile::TempDir, std::path::PathBuf, String) {
         let tmp = tempfile::tempdir().unwrap();
         let repo = tmp.path().join("repo");
         std::fs::create_dir(&repo).unwrap();
@@ -267,23 +171,6 @@ pub(crate) mod tests {
         sh(&repo, &["commit", "-q", "-m", "base"]);
         let base = sh(&repo, &["rev-parse", "HEAD"]);
         (tmp, repo, base)
-    }
-
-    #[test]
-    fn versions_are_read_and_checked() {
-        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47, 3)));
-        assert_eq!(
-            parse_version("git version 2.39.3 (Apple Git-145)"),
-            Some((2, 39, 3))
-        );
-        assert_eq!(
-            parse_version("git version 2.45.0.windows.1"),
-            Some((2, 45, 0))
-        );
-        assert_eq!(parse_version("git version 3.0"), Some((3, 0, 0)));
-        assert_eq!(parse_version("hello"), None);
-        let v = version().unwrap();
-        assert!((v.0, v.1) >= MIN_GIT, "{v:?}");
     }
 
     #[test]

@@ -5,14 +5,112 @@
 //! failure an error naming the command and one line of git's stderr. Used
 //! by muster-run and muster-integrate.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// What a missing git is told.
 pub const NEED: &str = "muster needs git 2.38 or newer";
+
+/// The oldest git muster works with (DESIGN.md section 1).
+pub const MIN_GIT: (u32, u32) = (2, 38);
+
+/// How every diff of two commits starts, so that user config (external diff
+/// drivers, textconv, ignored submodules, order files) cannot change what
+/// muster reads or writes.
+const DIFF: &str =
+    "diff --no-ext-diff --no-textconv --no-color --ignore-submodules=none --no-relative -O/dev/null";
+
+/// Space-separated words as arguments.
+pub fn words(s: &str) -> Vec<OsString> {
+    s.split_whitespace().map(OsString::from).collect()
+}
+
+/// A revision or branch given on the command line must not read as an option.
+pub fn rev_arg(rev: &str) -> Result<&str> {
+    if rev.is_empty() || rev.starts_with('-') {
+        bail!("{rev:?} is not a revision");
+    }
+    Ok(rev)
+}
+
+/// `x.y.z` from `git version x.y.z…` (`2.39.3 (Apple Git-145)`, `2.45.0.windows.1`).
+fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let v = text.trim().strip_prefix("git version ")?;
+    let mut nums = v.split_whitespace().next()?.split('.').map(|p| {
+        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u32>().ok()
+    });
+    let (major, minor) = (nums.next()??, nums.next()??);
+    Some((major, minor, nums.next().flatten().unwrap_or(0)))
+}
+
+/// git's version, or an error saying git is missing or older than [`MIN_GIT`].
+pub fn version() -> Result<(u32, u32, u32)> {
+    let (shown, out) = output(None, &["--version"], None, &[])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = parse_version(&text)
+        .with_context(|| format!("{shown}: cannot read a version in {:?}", text.trim()))?;
+    if (v.0, v.1) < MIN_GIT {
+        bail!("git {}.{}.{} is too old: {NEED}", v.0, v.1, v.2);
+    }
+    Ok(v)
+}
+
+/// The top directory of the repository `dir` is in.
+pub fn toplevel(dir: &Path) -> Result<PathBuf> {
+    let mut out = run(dir, &["rev-parse", "--show-toplevel"])?;
+    if out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    Ok(PathBuf::from(OsString::from_vec(out)))
+}
+
+/// The full commit id `rev` names in `repo`.
+pub fn rev_parse(repo: &Path, rev: &str) -> Result<String> {
+    let spec = format!("{}^{{commit}}", rev_arg(rev)?);
+    let out = run(repo, &["rev-parse", "--verify", "--quiet", &spec])
+        .with_context(|| format!("{rev:?} does not name a commit"))?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+/// `git diff` of two commits with [`DIFF`]'s options and `opts`.
+fn diff(repo: &Path, opts: &str, base: &str, head: &str) -> Result<Vec<u8>> {
+    let mut args = words(DIFF);
+    args.extend(words(opts));
+    args.extend([rev_arg(base)?, rev_arg(head)?, "--"].map(OsString::from));
+    run(repo, &args)
+}
+
+/// The change from `base` to `head` as a patch `git apply` takes: binary
+/// files included, full object ids, renames as a deletion and an addition
+/// (so that every path in it carries its mode).
+pub fn diff_binary(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
+    let opts = "--binary --full-index --no-renames --src-prefix=a/ --dst-prefix=b/";
+    diff(repo, opts, base, head)
+}
+
+/// `git diff --raw -z --no-abbrev -M`: one record per changed file.
+pub fn diff_raw_z(repo: &Path, base: &str, head: &str) -> Result<Vec<u8>> {
+    diff(repo, "--raw -z --no-abbrev -M", base, head)
+}
+
+/// The content of the blob at `path` in commit `rev` (a symlink's target).
+pub fn blob(repo: &Path, rev: &str, path: &[u8]) -> Result<Vec<u8>> {
+    let mut spec = format!("{}:", rev_arg(rev)?).into_bytes();
+    spec.extend_from_slice(path);
+    run(
+        repo,
+        &[
+            OsString::from("cat-file"),
+            "blob".into(),
+            OsString::from_vec(spec),
+        ],
+    )
+}
 
 /// Runs `git [-C dir] args…` with `env` added, `input` on its stdin (closed
 /// when None), and its output captured; returns the command as shown in
@@ -113,5 +211,28 @@ pub fn stderr_line(out: &Output) -> String {
     match fatal.or(lines.last()) {
         Some(l) => l.to_string(),
         None => format!("git exited with {}", out.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn versions_are_read_and_checked() {
+        assert_eq!(parse_version("git version 2.47.3\n"), Some((2, 47, 3)));
+        assert_eq!(
+            parse_version("git version 2.39.3 (Apple Git-145)"),
+            Some((2, 39, 3))
+        );
+        assert_eq!(
+            parse_version("git version 2.45.0.windows.1"),
+            Some((2, 45, 0))
+        );
+        assert_eq!(parse_version("git version 3.0"), Some((3, 0, 0)));
+        assert_eq!(parse_version("hello"), None);
+        let v = version().unwrap();
+        assert!((v.0, v.1) >= MIN_GIT, "{v:?}");
     }
 }
