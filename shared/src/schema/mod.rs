@@ -7,6 +7,7 @@ use serde::Serialize;
 
 pub mod bundle;
 pub mod event;
+pub mod integration;
 pub mod plan;
 pub mod report;
 pub mod roles;
@@ -17,6 +18,10 @@ pub mod tasks;
 
 pub use bundle::{Bundle, BundleFile, BundleScope};
 pub use event::{Event, EventInput, Origin, EVENT_TYPES};
+pub use integration::{
+    CheckResult, CheckRun, IntegratedTask, Integration, IntegrationConflict, IntegrationOverlap,
+    IntegrationProblem, IntegrationResult, TaskOutcome,
+};
 pub use plan::{Batch, Conflict, CriticalPath, Plan, PlanStats, Stop, Waiting};
 pub use report::{ReportEscalation, SpawnCandidate, WorkerReport};
 pub use roles::{RoleRule, Roles};
