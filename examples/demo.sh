@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make demo: the ledger's job on the example that ships in examples/ledger/.
-# Records two runs, verifies the chain, replays a run, renders the board,
-# then tampers with a copy and shows verify catching it. Exits 0 when every
-# step behaved as it should, 1 otherwise.
+# make demo: the tools' jobs on the examples that ship in examples/.
+# Records two runs in a ledger, verifies the chain, replays a run, renders the
+# board, tampers with a copy and shows verify catching it; catches a change
+# outside its scope; plans six tasks; runs five through muster-run in
+# worktrees; integrates their bundles (an overlap caught, the combined tree
+# tested). Exits 0 when every step behaved as it should, 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${MUSTER_BIN_DIR:-$here/../target/debug}
@@ -11,7 +13,8 @@ S=$bin/muster-scope
 R=$bin/muster-route
 P=$bin/muster-plan
 U=$bin/muster-run
-for b in "$L" "$S" "$R" "$P" "$U"; do
+I=$bin/muster-integrate
+for b in "$L" "$S" "$R" "$P" "$U" "$I"; do
     [ -x "$b" ] || { echo "demo: $b is missing; run 'make build' first" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -76,7 +79,7 @@ echo "conflicts (each with a path both tasks' touches take):"
 sed -n '/^  "conflicts": \[/,/^  \],/p' "$work/plan.json"
 grep -q '"witness": "services/api/limits/' "$work/plan.json" || { echo "demo: the limiter/api conflict is missing" >&2; exit 1; }
 
-step "9. run: four tasks through muster-run, each in its own worktree; one times out, one is stuck"
+step "9. run: five tasks through muster-run, each in its own worktree; one times out, one is stuck"
 work_repo=$work/runrepo
 git init -q -b main "$work_repo"
 rg() { git -C "$work_repo" -c user.name=demo -c user.email=demo@example.invalid "$@"; }
@@ -89,6 +92,7 @@ cat > "$work/run-tasks.json" <<JSON
 {"schema": "muster.tasks/v1", "tasks": [
   {"id": "auth", "goal": "Harden login", "touches": ["src/auth/"], "command": ["sh", "$agent", "edit"]},
   {"id": "docs", "goal": "Document login", "touches": ["docs/guide.md"], "deps": ["auth"], "command": ["sh", "$agent", "edit"]},
+  {"id": "faq", "goal": "Add a FAQ to the guide", "touches": ["docs/guide.md"], "command": ["sh", "$agent", "edit"]},
   {"id": "slow", "goal": "A worker that never finishes", "touches": ["src/slow/"], "command": ["sh", "$agent", "slow"], "timeout_s": 3},
   {"id": "hung", "goal": "A worker that goes silent", "touches": ["src/hung/"], "command": ["sh", "$agent", "hang"]}
 ]}
@@ -101,7 +105,7 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] || { echo "demo: muster-run exited $rc, expected 2 (two tasks did not finish)" >&2; cat "$work/run.json" >&2; exit 1; }
 sed -n '/"tasks"/,/^  \]/p' "$work/run.json"
-for want in '"id": "auth",' '"id": "docs",'; do
+for want in '"id": "auth",' '"id": "docs",' '"id": "faq",'; do
     grep -A1 "$want" "$work/run.json" | grep -q '"status": "done"' || { echo "demo: $want did not end done" >&2; exit 1; }
 done
 grep -A1 '"id": "slow",' "$work/run.json" | grep -q '"status": "timed_out"' || { echo "demo: slow did not time out" >&2; exit 1; }
@@ -112,10 +116,31 @@ echo "the ledger of $run_id:"
 "$L" --ledger "$work_repo/.muster/ledger.jsonl" verify > /dev/null
 echo "bundle of auth: $(ls "$work_repo/.muster/runs/$run_id/auth" | tr '\n' ' ')"
 
+step "10. integrate: the bundles onto the base with git; docs and faq both edited docs/guide.md"
+echo "\$ muster-integrate -i run.json"
+set +e
+(cd "$work_repo" && "$I" -i "$work/run.json" > "$work/integration.json")
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { echo "demo: muster-integrate exited $rc, expected 2 (an overlap)" >&2; cat "$work/integration.json" >&2; exit 1; }
+grep -q '"path": "docs/guide.md"' "$work/integration.json" || { echo "demo: the docs/guide.md overlap was not named" >&2; exit 1; }
+sed -n '/"overlaps"/,/^  \],/p' "$work/integration.json"
+check='grep -q "edited by auth" src/auth/auth.md && grep -q "edited by faq" docs/guide.md'
+echo "\$ muster-integrate -i run.json --partial --check '$check' --into integrated"
+(cd "$work_repo" && "$I" -i "$work/run.json" --partial --check "$check" --into integrated > "$work/integration.json") ||
+    { echo "demo: muster-integrate --partial failed" >&2; cat "$work/integration.json" >&2; exit 1; }
+report=$work_repo/.muster/runs/$run_id/integrator/FINAL_REPORT.txt
+cat "$report"
+head -n 1 "$report" | grep -qx 'STATUS: WARN' || { echo "demo: expected WARN (docs, slow and hung left out)" >&2; exit 1; }
+grep -q '"status": "PASS"' "$work/integration.json" || { echo "demo: the check did not pass on the combined tree" >&2; exit 1; }
+echo "branch integrated: $(git -C "$work_repo" log --oneline -1 integrated); HEAD and the working tree untouched:"
+git -C "$work_repo" status --short
+
 step "summary"
 echo "recorded $(wc -l < "$ledger") events in 2 runs; chain verified (exit 0)"
 echo "run $run replayed: see tasks, locks, approvals and kill switch above"
 echo "a one-byte change to a copy was caught by verify (exit 2)"
 echo "a change outside its allowlist was caught by muster-scope (exit 2)"
 echo "six tasks routed and planned: api and limiter overlap, so they run in different waves"
-echo "four tasks run in worktrees: two done with bundles, one timed out, one stuck (exit 2)"
+echo "five tasks run in worktrees: three done with bundles, one timed out, one stuck (exit 2)"
+echo "integrated: the docs/guide.md overlap blocked the whole (exit 2); --partial combined auth and faq (the first in plan order), tested the tree, committed it to 'integrated' (WARN, exit 0)"

@@ -52,33 +52,48 @@ fn what(kind: ChangeKind, moved_away: bool) -> &'static str {
 }
 
 /// The overlaps among `changes`, sorted by path. A task that touches a path
-/// twice (a rename's source and a new file there) counts once.
-pub fn find(changes: &[TaskChange<'_>]) -> Vec<Overlap> {
+/// twice (a rename's source and a new file there) counts once. A path one
+/// task touches and a path below it another task touches overlap too (one
+/// makes `d` a file or a symlink, the other writes `d/x`): reported at the
+/// upper path, the lower one named in `why`.
+pub fn find<'a>(changes: &[TaskChange<'a>]) -> Vec<Overlap> {
     // Path -> (task index, what it did), in task order.
-    let mut touched: BTreeMap<&str, Vec<(usize, &'static str)>> = BTreeMap::new();
+    let mut touched: BTreeMap<&str, Vec<(usize, String)>> = BTreeMap::new();
+    let mut add = |path: &'a str, i: usize, did: &'static str| {
+        let entry = touched.entry(path).or_default();
+        if entry.last().is_none_or(|(t, _)| *t != i) {
+            entry.push((i, did.to_string()));
+        }
+    };
     for (i, c) in changes.iter().enumerate() {
         for f in c.files {
-            let entry = touched.entry(f.path.as_str()).or_default();
-            if entry.last().is_none_or(|(t, _)| *t != i) {
-                entry.push((i, what(f.change, false)));
-            }
+            add(f.path.as_str(), i, what(f.change, false));
             if f.change == ChangeKind::Renamed {
                 if let Some(old) = f.old_path.as_deref() {
-                    let entry = touched.entry(old).or_default();
-                    if entry.last().is_none_or(|(t, _)| *t != i) {
-                        entry.push((i, what(f.change, true)));
-                    }
+                    add(old, i, what(f.change, true));
                 }
             }
+        }
+    }
+    let below = below_other_tasks(&touched);
+    for (upper, i, lower) in below {
+        let did = format!("changed {lower:?} below it");
+        let entry = touched.entry(upper).or_default();
+        if !entry.iter().any(|(t, _)| *t == i) {
+            entry.push((i, did));
+            entry.sort_by_key(|(t, _)| *t);
         }
     }
     touched
         .into_iter()
         .filter(|(_, by)| by.len() > 1)
         .map(|(path, by)| {
-            let shared = by
-                .iter()
-                .all(|(i, _)| changes[*i].shared.is_some_and(|allowed| allowed(path)));
+            // Only edits of one file by tasks that all declared it shared
+            // are merged; a creation, deletion, rename or mode change is not.
+            let shared = by.iter().all(|(i, did)| {
+                did == what(ChangeKind::Modified, false)
+                    && changes[*i].shared.is_some_and(|allowed| allowed(path))
+            });
             Overlap {
                 path: path.to_string(),
                 tasks: by
@@ -94,6 +109,29 @@ pub fn find(changes: &[TaskChange<'_>]) -> Vec<Overlap> {
             }
         })
         .collect()
+}
+
+/// Each (upper path, task, lower path) where the task touches `lower`, a
+/// path below `upper`, and another task touches `upper` itself.
+fn below_other_tasks<'p>(
+    touched: &BTreeMap<&'p str, Vec<(usize, String)>>,
+) -> Vec<(&'p str, usize, &'p str)> {
+    let mut out = Vec::new();
+    for (lower, by) in touched {
+        let mut dir = *lower;
+        while let Some(cut) = dir.rfind('/') {
+            dir = &dir[..cut];
+            let Some((upper, above)) = touched.get_key_value(dir) else {
+                continue;
+            };
+            for (i, _) in by {
+                if above.iter().any(|(t, _)| t != i) {
+                    out.push((*upper, *i, *lower));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -187,5 +225,35 @@ mod tests {
         let c = change("C", &files);
         let found = find(&[a, c]);
         assert!(found.iter().all(|o| !o.shared));
+    }
+
+    #[test]
+    fn a_path_and_a_path_below_it_overlap() {
+        use ChangeKind::*;
+        let a = [file("d", Added, None)];
+        let b = [file("d/x", Added, None), file("e/y", Added, None)];
+        let found = find(&[change("A", &a), change("B", &b)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "d");
+        assert_eq!(found[0].why, "A created it; B changed \"d/x\" below it");
+        assert_eq!(found[0].tasks, ["A", "B"]);
+        // One task making both is its own business (git judges it).
+        let both = [file("d", Added, None), file("d/x", Added, None)];
+        assert!(find(&[change("A", &both)]).is_empty());
+    }
+
+    #[test]
+    fn a_shared_path_is_merged_only_when_every_task_edited_it() {
+        use ChangeKind::*;
+        let everything = |_: &str| true;
+        let edit = [file("CHANGELOG.md", Modified, None)];
+        let gone = [file("CHANGELOG.md", Deleted, None)];
+        let t = |task, files| TaskChange {
+            task,
+            files,
+            shared: Some(&everything),
+        };
+        assert!(find(&[t("A", &edit), t("B", &edit)])[0].shared);
+        assert!(!find(&[t("A", &edit), t("B", &gone)])[0].shared);
     }
 }

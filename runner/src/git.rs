@@ -3,10 +3,10 @@
 //! command and git's stderr.
 
 use anyhow::{bail, Context, Result};
-use muster_shared::git::{rev_arg, stderr_line, words};
 pub use muster_shared::git::{
     blob, diff_binary, diff_raw_z, rev_parse, toplevel, version, MIN_GIT,
 };
+use muster_shared::git::{rev_arg, stderr_line, words};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

@@ -1,16 +1,17 @@
 //! Real history replays exactly: this repository's own recent commits, each
-//! turned into a patch (`git diff --binary` against its parent), applied in
-//! order onto the parent of the first of a run of commits that touch
-//! disjoint files, give git's own tree of the last; commits that share a
-//! file overlap, naming the file and both. And git's refusals come through:
-//! a patch applied twice, a patch that would write outside the repository.
-#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
+//! turned into a bundle (its `git diff --binary` against its parent, listed
+//! and sealed as muster-run does), integrated by muster-integrate onto the
+//! parent of the first of a run of commits that touch disjoint files, give
+//! git's own tree of the last; the commit that shares a file with the run
+//! makes it BLOCKED, naming the file and both tasks. And git's refusals come
+//! through the apply step: a patch applied twice, one writing outside the
+//! repository.
 
-use muster_integrate::apply::{apply, Patch};
-use muster_integrate::overlap::{find, TaskChange};
-use muster_shared::diff::ChangeKind;
+use crate::common::{Repo, NOW};
+use muster_integrate::apply::{apply, write_tree, Part};
 use muster_shared::git;
-use muster_shared::schema::BundleFile;
+use muster_shared::schema::TaskOutcome;
+use muster_shared::Status;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -110,41 +111,35 @@ fn history() -> (PathBuf, Option<tempfile::TempDir>) {
 }
 
 #[test]
-fn runs_of_disjoint_commits_replay_to_gits_own_tree() {
-    let (repo, _made) = history();
-    let scratch = tempfile::tempdir().unwrap();
-    let all = commits(&repo, 60);
+fn runs_of_disjoint_commits_integrate_to_gits_own_tree() {
+    let (src, _made) = history();
+    let mut repo = Repo::clone_of(&src);
+    let all = commits(&repo.root, 60);
     assert!(all.len() >= 10, "too little history: {} commits", all.len());
-    // Only commits that have a parent in the list's reach.
+    // Only commits whose parent is there (a shallow clone's first is not).
     let all: Vec<String> = all
         .into_iter()
-        .filter(|c| git::run(&repo, &["rev-parse", "--verify", "-q", &format!("{c}^")]).is_ok())
+        .filter(|c| {
+            git::run(
+                &repo.root,
+                &["rev-parse", "--verify", "-q", &format!("{c}^")],
+            )
+            .is_ok()
+        })
         .collect();
-    let mut patches = Vec::new();
-    let mut touched = Vec::new();
-    for (i, c) in all.iter().enumerate() {
-        let file = scratch.path().join(format!("{i:03}.patch"));
-        let diff = git::run(
-            &repo,
-            &[
-                "diff",
-                "--binary",
-                "--full-index",
-                "--no-renames",
-                &format!("{c}^"),
-                c,
-            ],
-        )
-        .unwrap();
-        std::fs::write(&file, diff).unwrap();
-        patches.push(Patch {
-            task: c[..12].to_string(),
-            file,
-        });
-        touched.push(files(&repo, c));
-    }
-    // Greedy runs of consecutive commits whose files are disjoint.
-    let (mut replayed, mut overlaps, mut start) = (0, 0, 0);
+    let touched: Vec<BTreeSet<String>> = all.iter().map(|c| files(&repo.root, c)).collect();
+    let task = |i: usize| format!("c{i:03}-{}", &all[i][..10]);
+    // Each commit as task `task(i)`'s bundle in the current run: its patch
+    // against its own parent, which, for a run of disjoint commits, is the
+    // run's base as far as its files go.
+    let bundle = |repo: &Repo, i: usize| {
+        let c = &all[i];
+        let parent = format!("{c}^");
+        let patch = repo.patch(&parent, c);
+        let listed = repo.files_changed(&parent, c, &patch);
+        repo.bundle_from_patch(&task(i), &patch, listed, &["**"]);
+    };
+    let (mut replayed, mut blocked, mut start, mut runs) = (0, 0, 0, 0);
     while start < all.len() {
         let mut seen = touched[start].clone();
         let mut end = start + 1;
@@ -152,68 +147,67 @@ fn runs_of_disjoint_commits_replay_to_gits_own_tree() {
             seen.extend(touched[end].iter().cloned());
             end += 1;
         }
+        runs += 1;
+        repo.base = repo.git(&["rev-parse", &format!("{}^", all[start])]);
+        repo.run_id = format!("run_20240501T120000Z_{}_{runs:03}", &repo.base[..8]);
+        let mut tasks: Vec<String> = (start..end).map(task).collect();
+        for i in start..end {
+            bundle(&repo, i);
+        }
+        let ids: Vec<&str> = tasks.iter().map(String::as_str).collect();
         if end - start >= 2 {
-            let index = scratch.path().join("index");
-            let base = format!("{}^", all[start]);
-            let got = apply(&repo, &base, &patches[start..end], &index).unwrap();
-            assert!(
-                got.results.iter().all(|(_, r)| r.is_none()),
-                "{:?}",
-                got.results
-            );
-            let want = text(&repo, &["rev-parse", &format!("{}^{{tree}}", all[end - 1])]);
+            let out = repo.exec(&["--now", NOW], &repo.run_doc(&ids));
+            let doc = out.expect(Status::Pass);
+            assert_eq!(doc.applied, tasks, "{out}");
+            let want = repo.tree(&all[end - 1]);
             assert_eq!(
-                got.tree,
-                want.trim(),
+                doc.result.tree.as_deref(),
+                Some(want.as_str()),
                 "commits {}..{}",
                 all[start],
                 all[end - 1]
             );
             replayed += 1;
         }
-        // The commit that ended the run shares a file with it: an overlap.
+        // The commit that ended the run shares a file with it: with it, the
+        // run is BLOCKED, each shared file named with both tasks.
         if end < all.len() {
-            let shared: Vec<&String> = touched[end].intersection(&seen).collect();
-            let as_files = |set: &BTreeSet<String>| -> Vec<BundleFile> {
-                set.iter()
-                    .map(|p| BundleFile {
-                        path: p.clone(),
-                        change: ChangeKind::Modified,
-                        old_path: None,
-                        mode: None,
-                        binary: false,
-                    })
-                    .collect()
-            };
-            let (run_files, next_files) = (as_files(&seen), as_files(&touched[end]));
-            let found = find(&[
-                TaskChange {
-                    task: "run",
-                    files: &run_files,
-                    shared: None,
-                },
-                TaskChange {
-                    task: &patches[end].task,
-                    files: &next_files,
-                    shared: None,
-                },
-            ]);
-            let paths: Vec<&String> = found.iter().map(|o| &o.path).collect();
-            assert_eq!(paths, shared);
-            assert!(found
-                .iter()
-                .all(|o| o.tasks == ["run", patches[end].task.as_str()]));
-            overlaps += 1;
+            bundle(&repo, end);
+            tasks.push(task(end));
+            let ids: Vec<&str> = tasks.iter().map(String::as_str).collect();
+            let out = repo.exec(&["--now", NOW], &repo.run_doc(&ids));
+            let doc = out.expect(Status::Blocked);
+            for path in touched[end].intersection(&seen) {
+                let earlier = (start..end).find(|i| touched[*i].contains(path)).unwrap();
+                let named = doc
+                    .overlaps
+                    .iter()
+                    .any(|o| &o.path == path && o.tasks == [task(earlier), task(end)]);
+                assert!(
+                    named,
+                    "{path} with {} and {}: {out}",
+                    task(earlier),
+                    task(end)
+                );
+            }
+            let last = doc.tasks.last().unwrap();
+            assert_eq!(
+                (last.id.clone(), last.outcome),
+                (task(end), TaskOutcome::Conflict),
+                "{out}"
+            );
+            blocked += 1;
         }
         start = end;
     }
+    eprintln!("history: {runs} runs, {replayed} replayed, {blocked} blocked");
     assert!(
         replayed > 0,
         "no run of two or more disjoint commits in the last {} commits",
         all.len()
     );
     assert!(
-        overlaps > 0,
+        blocked > 0,
         "no overlapping commits in the last {} commits",
         all.len()
     );
@@ -230,45 +224,32 @@ fn git_refusals_name_the_task_and_nothing_is_fuzzed() {
     std::fs::write(repo.join("a.txt"), "one\n2\nthree\n").unwrap();
     let patch = git::run(repo, &["diff", "--binary"]).unwrap();
     git::run(repo, &["checkout", "-q", "--", "a.txt"]).unwrap();
-    let p = d.path().join("p.patch");
-    std::fs::write(&p, &patch).unwrap();
-    let escape = d.path().join("escape.patch");
-    std::fs::write(
-        &escape,
-        "diff --git a/../x b/../x\nnew file mode 100644\n--- /dev/null\n+++ b/../x\n@@ -0,0 +1 @@\n+x\n",
-    )
-    .unwrap();
+    let escape =
+        b"diff --git a/../x b/../x\nnew file mode 100644\n--- /dev/null\n+++ b/../x\n@@ -0,0 +1 @@\n+x\n";
+    let part = |task: &str, patch: &[u8], path: &str| Part {
+        task: task.into(),
+        patch: patch.to_vec(),
+        paths: vec![path.into()],
+    };
     let patches = [
-        Patch {
-            task: "T1".into(),
-            file: p.clone(),
-        },
-        Patch {
-            task: "T2".into(),
-            file: p,
-        },
-        Patch {
-            task: "T3".into(),
-            file: escape,
-        },
+        part("T1", &patch, "a.txt"),
+        part("T2", &patch, "a.txt"),
+        part("T3", escape, "../x"),
     ];
     let index = d.path().join("scratch-index");
-    let got = apply(repo, "HEAD", &patches, &index).unwrap();
-    assert_eq!(got.results[0], ("T1".to_string(), None));
-    assert!(
-        got.results[1]
-            .1
-            .as_deref()
-            .is_some_and(|r| r.contains("a.txt")),
-        "{:?}",
-        got.results
-    );
-    assert!(got.results[2].1.is_some(), "{:?}", got.results);
+    let refused = apply(repo, "HEAD", &patches, &index).unwrap();
+    let who: Vec<(&str, &str)> = refused
+        .iter()
+        .map(|r| (r.task.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(who, [("T2", "a.txt"), ("T3", "../x")], "{refused:?}");
+    assert!(refused.iter().all(|r| r.reason.starts_with("error:")));
+    let tree = write_tree(repo, &index).unwrap();
     // The working tree and HEAD are untouched; the tree has T1's change.
     assert_eq!(
         std::fs::read_to_string(repo.join("a.txt")).unwrap(),
         "one\ntwo\nthree\n"
     );
-    let blob = text(repo, &["cat-file", "-p", &format!("{}:a.txt", got.tree)]);
+    let blob = text(repo, &["cat-file", "-p", &format!("{tree}:a.txt")]);
     assert_eq!(blob, "one\n2\nthree\n");
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    muster_shared::cli::main("integrate", muster_integrate::cmd::run)
+}
