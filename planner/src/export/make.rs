@@ -64,7 +64,7 @@ pub(super) fn render(g: &Graph, opts: &Options) -> String {
     }
 
     out.push_str("integrate: tasks\n");
-    let mut cmd = vec!["\t$(MUSTER_INTEGRATE) --ledger $(LEDGER)".to_owned()];
+    let mut cmd = vec!["\t$(MUSTER_INTEGRATE) --plan $(PLAN) --ledger $(LEDGER)".to_owned()];
     cmd.extend(g.ids.iter().map(|id| format!("--bundle $(RUN_DIR)/{id}")));
     cmd.push("> $(RUN_DIR)/integration.json".to_owned());
     out.push_str(&cmd.join(" \\\n\t  "));

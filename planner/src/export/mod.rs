@@ -38,7 +38,7 @@
 //! ```sh
 //! muster-ledger merge --ledger .muster/ledger.jsonl muster-ci/ledgers/*.jsonl
 //! set --; for bundle in BUNDLES/*/; do set -- "$@" --bundle "$bundle"; done
-//! muster-integrate --ledger .muster/ledger.jsonl "$@" > muster-ci/integration.json
+//! muster-integrate --plan "$MUSTER_PLAN" --ledger .muster/ledger.jsonl "$@" > muster-ci/integration.json
 //! muster-gate --gates "$MUSTER_GATES" --ledger .muster/ledger.jsonl --input muster-ci/integration.json > muster-ci/verdict.json
 //! ```
 //!
@@ -299,7 +299,7 @@ fn finish(bundles: &str) -> [Vec<String>; 3] {
         vec![
             "set --".to_owned(),
             format!(r#"for bundle in {bundles}/*/; do set -- "$@" --bundle "$bundle"; done"#),
-            r#"muster-integrate --ledger .muster/ledger.jsonl "$@" > muster-ci/integration.json"#
+            r#"muster-integrate --plan "$MUSTER_PLAN" --ledger .muster/ledger.jsonl "$@" > muster-ci/integration.json"#
                 .to_owned(),
         ],
         vec![r#"muster-gate --gates "$MUSTER_GATES" --ledger .muster/ledger.jsonl --input muster-ci/integration.json > muster-ci/verdict.json"#.to_owned()],

@@ -67,7 +67,7 @@ task/release-notes: task/docs.guide task/lint_fix
 	$(MUSTER_RUN) --input $(PLAN) --task release-notes --run-id $(RUN_ID) --ledger $(LEDGER)
 
 integrate: tasks
-	$(MUSTER_INTEGRATE) --ledger $(LEDGER) \
+	$(MUSTER_INTEGRATE) --plan $(PLAN) --ledger $(LEDGER) \
 	  --bundle $(RUN_DIR)/api.v1 \
 	  --bundle $(RUN_DIR)/cli \
 	  --bundle $(RUN_DIR)/docs.guide \
