@@ -118,10 +118,9 @@ pub fn run(a: Args) -> Result<Outcome> {
     let run_dir = state.join("runs").join(&src.run_id);
     let plan = read_plan(a.plan.as_deref(), &run_dir)?;
     let tasks = ordered(src.tasks, plan.as_ref())?;
-    let into_branch = match &a.into {
-        Some(b) => Some((b.clone(), into::check_branch(&repo, b)?)),
-        None => None,
-    };
+    if let Some(b) = &a.into {
+        into::check_branch(&repo, b, &base, &src.run_id)?;
+    }
     let now = muster_shared::time::now_from(
         a.now.as_deref(),
         env.get("SOURCE_DATE_EPOCH").map(String::as_str),
@@ -147,13 +146,7 @@ pub fn run(a: Args) -> Result<Outcome> {
         .ledger
         .clone()
         .unwrap_or_else(|| state.join("ledger.jsonl"));
-    let done = integrate_and_land(
-        &opts,
-        &staging,
-        into_branch.as_ref().map(|b| b.0.as_str()),
-        now,
-        a.compact,
-    );
+    let done = integrate_and_land(&opts, &staging, a.into.as_deref(), now, a.compact);
     let _ = std::fs::remove_dir_all(&opts.work);
     let (done, stdout) = match done {
         Ok(d) => d,

@@ -16,8 +16,15 @@ pub fn subject(run_id: &str) -> String {
     format!("muster-integrate {run_id}")
 }
 
-/// Checks `branch` may be used: a valid branch name, not checked out.
-pub fn check_branch(repo: &Path, branch: &str) -> Result<String> {
+/// Checks `branch` may be moved to an integration of `run_id` on `base`:
+/// a valid branch name, not checked out, and new, at the base, or at an
+/// earlier integration of the run. Returns its full ref and where it is.
+pub fn check_branch(
+    repo: &Path,
+    branch: &str,
+    base: &str,
+    run_id: &str,
+) -> Result<(String, Option<String>)> {
     if branch.starts_with('-') {
         bail!("--into {branch:?}: not a branch name");
     }
@@ -36,7 +43,34 @@ pub fn check_branch(repo: &Path, branch: &str) -> Result<String> {
     if String::from_utf8_lossy(&list).lines().any(|l| l == want) {
         bail!("--into {branch}: that branch is checked out in a worktree; muster-integrate never changes a working tree (use another branch)");
     }
-    Ok(full)
+    let old = match git::output(
+        Some(repo),
+        &["rev-parse", "--verify", "--quiet", &full],
+        None,
+        &[],
+    )? {
+        (_, out) if out.status.success() => {
+            Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        }
+        _ => None,
+    };
+    if let Some(old) = old.as_deref().filter(|o| *o != base) {
+        let parent = git::run(
+            repo,
+            &["rev-parse", "--verify", "--quiet", &format!("{old}^1")],
+        )
+        .ok();
+        let message = git::run(repo, &["log", "-1", "--format=%s", old])?;
+        let ours = parent
+            .as_deref()
+            .map(|p| String::from_utf8_lossy(p).trim().to_string())
+            == Some(base.to_string())
+            && String::from_utf8_lossy(&message).trim() == subject(run_id);
+        if !ours {
+            bail!("--into {branch}: the branch is at {old}, which is neither the base nor an earlier integration of {run_id}; choose another branch or delete it (git branch -D {branch})");
+        }
+    }
+    Ok((full, old))
 }
 
 /// Commits `tree` with parent `base` and points `branch` at it; the commit.
@@ -50,35 +84,8 @@ pub fn commit(
     body: &str,
     date: &str,
 ) -> Result<String> {
-    let full = check_branch(repo, branch)?;
-    let old = match git::output(
-        Some(repo),
-        &["rev-parse", "--verify", "--quiet", &full],
-        None,
-        &[],
-    )? {
-        (_, out) if out.status.success() => {
-            Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        }
-        _ => None,
-    };
+    let (full, old) = check_branch(repo, branch, base, run_id)?;
     let subject = subject(run_id);
-    if let Some(old) = old.as_deref().filter(|o| *o != base) {
-        let parent = git::run(
-            repo,
-            &["rev-parse", "--verify", "--quiet", &format!("{old}^1")],
-        )
-        .ok();
-        let message = git::run(repo, &["log", "-1", "--format=%s", old])?;
-        let ours = parent
-            .as_deref()
-            .map(|p| String::from_utf8_lossy(p).trim().to_string())
-            == Some(base.to_string())
-            && String::from_utf8_lossy(&message).trim() == subject;
-        if !ours {
-            bail!("--into {branch}: the branch is at {old}, which is neither the base nor an earlier integration of {run_id}; choose another branch or delete it (git branch -D {branch})");
-        }
-    }
     let message = format!("{subject}\n\n{body}");
     let env: [(&str, &OsStr); 2] = [
         ("GIT_AUTHOR_DATE", OsStr::new(date)),

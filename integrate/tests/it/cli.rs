@@ -394,3 +394,33 @@ fn the_plan_orders_by_wave_then_id_and_the_first_wins_an_overlap() {
     assert_eq!(by_id.order, tasks);
     assert_eq!(by_id.applied, ["T1", "T3"]);
 }
+
+#[test]
+fn into_moves_only_a_new_branch_the_base_or_its_own_earlier_integration() {
+    let (r, _) = three();
+    let tasks = ["T1", "T2"];
+    let first = r
+        .integrate(&tasks, &["--into", "landed"])
+        .expect(Status::Pass);
+    let commit = first.result.commit.clone().unwrap();
+    assert_eq!(r.git(&["rev-parse", "landed"]), commit);
+    assert_eq!(r.git(&["rev-parse", "landed^1"]), r.base);
+    // Integrating again moves it (same time: the same commit).
+    let again = r
+        .integrate(&tasks, &["--into", "landed"])
+        .expect(Status::Pass);
+    assert_eq!(again.result.commit, Some(commit));
+    // A branch anywhere else, or checked out, is refused before any work.
+    let other = r.commit(|d| put(d, "other.txt", "x\n"));
+    r.git(&["branch", "elsewhere", &other]);
+    for (branch, why) in [
+        ("elsewhere", "neither the base"),
+        ("main", "checked out"),
+        ("-x", "not a branch"),
+    ] {
+        let out = r.integrate(&tasks, &[&format!("--into={branch}")]);
+        assert_eq!(out.code, Some(1), "{out}");
+        assert!(out.stdout.is_empty() && out.stderr.contains(why), "{out}");
+    }
+    assert_eq!(r.git(&["rev-parse", "elsewhere"]), other);
+}
