@@ -1,6 +1,7 @@
 //! muster-run's bundles as muster-integrate reads them: a real run's
 //! bundles validate, a tampered one does not, and two tasks that changed
-//! the same file overlap, named with both tasks.
+//! the same file overlap, named with both tasks; the run document goes
+//! straight into the muster-integrate binary.
 #![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 
 #[path = "support/tools.rs"]
@@ -36,9 +37,10 @@ fn piped(bin: &Path, dir: &Path, args: &[&str], input: &[u8]) -> (i32, Vec<u8>, 
 
 #[test]
 fn a_runs_bundles_validate_tampering_is_caught_and_overlaps_are_named() {
-    let (plan_bin, run_bin) = (
+    let (plan_bin, run_bin, integrate_bin) = (
         tools::bin("muster-plan", SETUP),
         tools::bin("muster-run", SETUP),
+        tools::bin("muster-integrate", SETUP),
     );
     let r = tempfile::tempdir().unwrap();
     let p = r.path();
@@ -98,6 +100,22 @@ fn a_runs_bundles_validate_tampering_is_caught_and_overlaps_are_named() {
     assert_eq!(found[0].tasks, ["A", "B"]);
     assert_eq!(found[0].why, "A modified it; B modified it");
 
+    // The binary on the run document: blocked by the overlap; with
+    // --partial, A (first in plan order) and C combine, B is left out.
+    let (code, _, err) = piped(&integrate_bin, p, &[], &out);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("overlaps A on \"lib/shared.txt\""), "{err}");
+    let (code, int, err) = piped(&integrate_bin, p, &["--partial"], &out);
+    assert_eq!(code, 0, "{err}");
+    let int: Value = serde_json::from_slice(&int).unwrap();
+    assert_eq!(int["status"], "WARN");
+    assert_eq!(int["applied"], json!(["A", "C"]), "{int}");
+    let tree = int["result"]["tree"].as_str().unwrap();
+    let shared =
+        muster_shared::git::run(p, &["cat-file", "blob", &format!("{tree}:lib/shared.txt")])
+            .unwrap();
+    assert_eq!(shared, b"one\nA\n");
+
     // One byte more in A's patch after its manifest was written: caught.
     let patch = run_dir.join("A/DIFF.patch");
     let mut bytes = std::fs::read(&patch).unwrap();
@@ -113,4 +131,9 @@ fn a_runs_bundles_validate_tampering_is_caught_and_overlaps_are_named() {
         "{:?}",
         checked.problems
     );
+    let (code, int, err) = piped(&integrate_bin, p, &["--partial"], &out);
+    assert_eq!(code, 0, "{err}");
+    let int: Value = serde_json::from_slice(&int).unwrap();
+    assert_eq!(int["applied"], json!(["C", "B"]), "{int}"); // plan order
+    assert_eq!(int["tasks"][0]["outcome"], "rejected", "{int}");
 }
