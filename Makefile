@@ -43,6 +43,7 @@ bench:
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/scope.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/plan.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/run.sh
+	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/integrate.sh
 
 # Fuzz the diff reader and the glob compiler (cargo fuzz on stable, RUSTC_BOOTSTRAP=1),
 # FUZZ_SECONDS per target (default 600); keeps the minimized corpus in
