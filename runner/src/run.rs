@@ -140,7 +140,7 @@ pub fn run(mut plan: Plan, opts: &Options) -> Result<RunDoc> {
             "run.created",
             None,
             json!({"tasks": ids, "base": opts.base, "budget": opts.budget,
-                   "max_outstanding": plan.max_outstanding}),
+                   "max_outstanding": plan.max_outstanding, "author": author()}),
         )?;
     }
 
@@ -871,4 +871,13 @@ impl Recorder {
                 .map(|e| e.ts_utc.clone())
         })
     }
+}
+
+/// Who started the run, for `muster-gate approve` (an approver may not
+/// approve their own run): `MUSTER_AUTHOR`, else the login name (`USER`,
+/// `LOGNAME`), else null.
+fn author() -> Option<String> {
+    ["MUSTER_AUTHOR", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
 }
