@@ -14,9 +14,10 @@
 # What runs, and what each figure is:
 #
 #   repo        BENCH_INTEGRATE_FILES files (20 to a directory,
-#               src/mNNN/fNN.txt, 5 lines each; the generator of bench/run.sh),
-#               committed with a fixed identity and date (the same commit id
-#               every time), packed (`git repack -adq`), gc.auto=0.
+#               src/mNNN/fNN.txt, 5 lines each; bench_repo in bench/lib.sh,
+#               the generator of bench/run.sh too), committed with a fixed
+#               identity and date (the same commit id every time), packed
+#               (`git repack -adq`), gc.auto=0.
 #   bundles     for each size N, once and untimed: tasks T0001..TNNNN, task n
 #               touching only the file number (n-1) * FILES / N (spread over
 #               the directories, no two tasks on one file: one wave) and
@@ -88,10 +89,10 @@ FILES=${BENCH_INTEGRATE_FILES:-2000}
 RUNS=${BENCH_INTEGRATE_RUNS:-3}
 PARALLEL=${BENCH_INTEGRATE_PARALLEL:-8}
 RUN_TIMEOUT=${BENCH_INTEGRATE_TIMEOUT:-900}
+TIMEOUT_VAR=BENCH_INTEGRATE_TIMEOUT
 PY=${BENCH_PYTHON:-python3}
 OUT=${BENCH_OUT:-$repo/bench/out}
 TMPBASE=${BENCH_TMPDIR:-$OUT}
-GIT_DATE="2026-11-21T08:00:00Z"
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/
 
 BENCH_NAME=integrate
@@ -112,61 +113,16 @@ for n in "${sizes[@]}"; do
     [ "$n" -le "$FILES" ] || die "BENCH_INTEGRATE_SIZES: $n bundles need $n files; the repo has $FILES (BENCH_INTEGRATE_FILES)"
     [ "$n" -le 9999 ] || die "BENCH_INTEGRATE_SIZES: at most 9999 (task ids are T0001..T9999)"
 done
-command -v "$PY" >/dev/null || die "$PY not found (the repo generator and the report need it; BENCH_PYTHON names another)"
-command -v git >/dev/null || die "git not found"
-command -v timeout >/dev/null || die "timeout (coreutils) not found"
-[ -x /usr/bin/time ] || die "/usr/bin/time not found (CPU time comes from it; apt-get install time)"
-[ -n "${EPOCHREALTIME:-}" ] || die "this bash has no \$EPOCHREALTIME (bash 5 or newer is needed to time the runs)"
+bench_need_tools
 
-# fs_of DIR: the filesystem type of DIR, "ext4, no journal" for ext4 without
-# one (the same test as bench/run.sh).
-fs_of() {
-    local t d
-    t=$(findmnt -n -f -o FSTYPE --target "$1" 2>/dev/null || stat -f -c %T "$1" 2>/dev/null || echo unknown)
-    d=$(findmnt -n -f -o SOURCE --target "$1" 2>/dev/null || true)
-    if [ "$t" = ext4 ] && [ -n "$d" ] && [ "$(cat "/sys/fs/ext4/${d##*/}/journal_task" 2>/dev/null)" = "<none>" ]; then
-        t="ext4, no journal"
-    fi
-    printf '%s\n' "$t"
-}
-mkdir -p "$TMPBASE"
-where_note=
-if [ "$(fs_of "$TMPBASE")" = "ext4, no journal" ]; then
-    if [ -z "${BENCH_TMPDIR:-}" ] && [ "$(fs_of /dev/shm)" = tmpfs ] && [ -w /dev/shm ]; then
-        where_note="on tmpfs (/dev/shm): $TMPBASE is ext4 without a journal, where file creation slows down after deletions (bench/README.md); BENCH_TMPDIR=$TMPBASE measures there anyway"
-        TMPBASE=/dev/shm
-    else
-        where_note="on ext4 without a journal: file creation there slows down after deletions, so the times vary from run to run (bench/README.md); BENCH_TMPDIR=/dev/shm is steadier"
-    fi
-    log "the repos are $where_note"
-fi
-
-bench_workdir
-case $work in *[[:space:]]*) die "the work directory $work has a space in it (BENCH_TMPDIR names another place)" ;; esac
+bench_where
 # Disk: the pristine copy of each size (the repo, about 8 MB for 2,000 files,
 # plus about 60 KB of bundle, objects and refs a task), and two run copies
 # (three with a checkout) at a time.
 max_n=0
 for n in "${sizes[@]}"; do [ "$n" -le "$max_n" ] || max_n=$n; done
-need_mb=$((${#sizes[@]} * (FILES * 4 / 1000 + max_n * 6 / 100) + 3 * (FILES * 4 / 1000 + max_n * 6 / 100) + 50))
-free_mb=$(df -Pm "$work" | awk 'NR == 2 { print $4 }')
-if [ -n "$free_mb" ] && [ "$free_mb" -lt "$need_mb" ]; then
-    die "$work has ${free_mb} MB free; the bench needs about $need_mb MB (BENCH_TMPDIR names another place)"
-fi
-fs=$(fs_of "$work")
-
-# Private copies of the binaries: a `cargo build` elsewhere in the workspace
-# while the bench runs must not change what is measured halfway through.
-BIN_SRC=$BIN
-bin_built=$(date -u -r "$BIN_SRC" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-mkdir -p "$work/bin"
-cp "$BIN_SRC" "$work/bin/muster-integrate"
-cp "$RUN_BIN" "$work/bin/muster-run"
-cp "$PLAN_BIN" "$work/bin/muster-plan"
-BIN=$work/bin/muster-integrate
-RUN_BIN=$work/bin/muster-run
-PLAN_BIN=$work/bin/muster-plan
-bin_sha=$(sha256sum "$BIN" | cut -c1-12)
+bench_repo_workdir $((${#sizes[@]} * (FILES * 4 / 1000 + max_n * 6 / 100) + 3 * (FILES * 4 / 1000 + max_n * 6 / 100) + 50))
+bench_private_bins BIN RUN_BIN PLAN_BIN
 TIMER="bash \$EPOCHREALTIME around each run (repo copy made before, untimed); CPU time from /usr/bin/time"
 
 # Neither git nor muster may be redirected by the caller's environment
@@ -176,29 +132,7 @@ while IFS= read -r v; do unset "$v"; done < <(env | awk -F= '/^(GIT|MUSTER)_/ { 
 # ---- the repo ---------------------------------------------------------------------
 gen=$work/gen
 log "generating a $FILES-file repo"
-mkdir -p "$gen"
-"$PY" - "$gen" "$FILES" <<'PY'
-import os, sys
-root, files = sys.argv[1], int(sys.argv[2])
-for i in range(files):
-    d = os.path.join(root, "src", f"m{i // 20:03d}")
-    os.makedirs(d, exist_ok=True)
-    name = f"m{i // 20:03d}/f{i % 20:02d}.txt"
-    with open(os.path.join(d, f"f{i % 20:02d}.txt"), "w", newline="\n") as f:
-        f.write("".join(f"{name} line {k}: {(i * 7919 + k * 104729) % 1000003}\n" for k in range(5)))
-PY
-(
-    cd "$gen"
-    git init -q -b main
-    git config user.name bench
-    git config user.email bench@localhost
-    git config gc.auto 0
-    git config maintenance.auto false
-    git add -A
-    GIT_AUTHOR_DATE=$GIT_DATE GIT_COMMITTER_DATE=$GIT_DATE git commit -q -m "generated: $FILES files"
-    git repack -adq
-) || die "could not make the repo in $gen"
-base=$(git -C "$gen" rev-parse HEAD)
+bench_repo "$gen" "$FILES"
 base_tree=$(git -C "$gen" rev-parse "HEAD^{tree}")
 
 # ---- the shell loop (its own file, so that it can be read and run by hand) ------
@@ -303,35 +237,6 @@ PY
 # ---- one timed run ----------------------------------------------------------------
 dir=$work/t
 mkdir -p "$dir"
-fact() { printf '%s=%s\n' "$1" "${2//$'\n'/ }" >>"$dir/facts"; }
-
-# timed NAME RUNDIR STDOUT CMD...: runs CMD in RUNDIR (under timeout and
-# /usr/bin/time), its wall time in microseconds appended to $dir/NAME.us, its
-# CPU time (user sys) to $dir/NAME.cpu; sets rc.
-timed() {
-    local name=$1 rd=$2 stdout=$3 t0
-    shift 3
-    now_us
-    t0=$REPLY
-    set +e
-    (cd "$rd" && exec /usr/bin/time -a -o "$dir/$name.cpu" -f '%U %S' timeout "$RUN_TIMEOUT" "$@") >"$stdout" 2>"$rd.stderr"
-    rc=$?
-    set -e
-    now_us
-    echo $((REPLY - t0)) >>"$dir/$name.us"
-    [ "$rc" != 124 ] || die "$name: took over $RUN_TIMEOUT s (BENCH_INTEGRATE_TIMEOUT); $rd"
-}
-
-# fresh N NAME: a new copy of size N's pristine repo at $work/runs/NAME/repo (untimed).
-fresh() {
-    rm -rf "$work/runs/$2"
-    mkdir -p "$work/runs/$2"
-    cp -a "$work/$1/pristine" "$work/runs/$2/repo"
-    sync -f "$work/runs/$2/repo" 2>/dev/null || sync # no writeback of the copy during the run
-}
-
-# drop NAME: removes a run's copy once checked (unless BENCH_KEEP=1).
-drop() { [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$work/runs/$1"; }
 
 # same_tree N WHO TREE: every run of either side at size N must give one tree.
 same_tree() {
@@ -346,7 +251,7 @@ same_tree() {
 
 run_muster() {
     local n=$1 r=$2 name=muster-$1-$2 rd out got
-    fresh "$n" "$name"
+    fresh "$work/$n/pristine" "$name"
     rd=$work/runs/$name/repo
     out=$work/runs/$name/integration.json
     log "[$n, round $r] muster-integrate: $n bundles"
@@ -371,7 +276,7 @@ print(d["result"]["tree"])' "$out" "$n") || die "muster-integrate in $rd: not a 
 
 run_loop() {
     local n=$1 r=$2 name=loop-$1-$2 rd wt got
-    fresh "$n" "$name"
+    fresh "$work/$n/pristine" "$name"
     rd=$work/runs/$name/repo
     wt=$work/runs/$name/wt
     log "[$n, round $r] shell loop: $n bundles"
@@ -395,15 +300,7 @@ run_loop() {
 fact_of() { sed -n "s/^$1=//p" "$dir/facts" | tail -n 1; }
 
 # ---- run ------------------------------------------------------------------------
-version=$("$BIN" --version 2>/dev/null | awk '{ print $2 }') || version=unknown
-git_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || git_rev=unknown
-git_version=$(git --version | awk '{ print $3 }')
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) || cpu=unknown
-cores=$(nproc 2>/dev/null || echo 0)
-load_start=$(loadavg)
-log "muster-integrate $version at $BIN_SRC (measured from a copy); sizes $SIZES, $FILES files, $RUNS rounds; work dir $work ($fs)"
-echo "muster-integrate bench: $BIN_SRC ($version, $git_rev, built $bin_built, sha256 $bin_sha...), git $git_version, ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"
-[ -z "$where_note" ] || echo "note: the repos are $where_note"
+bench_about muster-integrate "sizes $SIZES, $FILES files, $RUNS rounds"
 echo "${sizes[*]} bundles made by muster-run (one task a file, disjoint), a $FILES-file repo (commit ${base:0:8}); peer: a bash loop of git worktree add, then git diff --name-only (overlap check) and git apply --index per bundle; $RUNS rounds, interleaved"
 started=$SECONDS
 for n in "${sizes[@]}"; do
@@ -426,23 +323,4 @@ done
 fact sizes "${sizes[*]}"
 fact files "$FILES"
 fact parallel "$PARALLEL"
-fact base "$base"
-fact where_note "$where_note"
-"$PY" -c 'import json, sys, datetime
-keys = ["timer", "muster_version", "git_rev", "binary", "git_version", "cpu", "cores", "filesystem", "load_start", "load_end"]
-v = dict(zip(keys, sys.argv[1:]))
-doc = {"generated_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-       "timer": v["timer"], "muster_version": v["muster_version"], "git_rev": v["git_rev"], "binary": v["binary"],
-       "git_version": v["git_version"],
-       "machine": {"cpu": v["cpu"], "cores": int(v["cores"]), "filesystem": v["filesystem"],
-                   "loadavg_at_start": v["load_start"], "loadavg_at_end": v["load_end"]},
-       "units": {"times": "seconds unless the key says _ms; medians of the runs"}}
-json.dump(doc, open(sys.argv[-1], "w"))' \
-    "$TIMER" "$version" "$git_rev" "$BIN_SRC (sha256 $bin_sha..., built $bin_built)" "$git_version" "${cpu:-unknown}" "$cores" "$fs" \
-    "$load_start" "$(loadavg)" "$work/meta.json"
-set +e
-PYTHONPATH="$here" "$PY" "$here/integrate_report.py" "$dir" "$OUT" "$work/meta.json"
-rc=$?
-set -e
-log "finished in $((SECONDS - started)) s"
-exit "$rc"
+bench_report integrate_report.py

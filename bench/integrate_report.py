@@ -9,42 +9,13 @@ loop-N.checkout.us (the loop's `git worktree add`, one run a line), and
 facts (KEY=VALUE)."""
 
 import json
-import os
 import statistics
 import sys
 
-from benchlib import machine_line, read_facts, rounded, stats, times, write_json
+from benchlib import cpu_cell, cpu_note, fmt_s, md_head, read_facts, rounded, side, spread, times, write_json, write_md
 
 TARGET_SIZE = 500  # bundles
 TARGET_RATIO = 3.0  # the loop's median wall time / muster-integrate's, at least
-
-
-def cpu_times(d, name):
-    """CPU seconds (user + sys, children included) of each run, in round order."""
-    out = []
-    with open(os.path.join(d, name + ".cpu")) as f:
-        for line in f:
-            parts = line.split()
-            # /usr/bin/time adds "Command exited with non-zero status N" lines; skip them.
-            if len(parts) == 2 and all(p.replace(".", "", 1).isdigit() for p in parts):
-                out.append(float(parts[0]) + float(parts[1]))
-    return out
-
-
-def side(d, name, n):
-    ts = times(d, name)
-    s = stats(ts)
-    cpu = cpu_times(d, name)
-    return {**s, "runs_s": ts, "per_bundle_ms": s["median_s"] / n * 1e3,
-            "cpu_s_median": statistics.median(cpu) if cpu else None, "cpu_s_runs": cpu}
-
-
-def fmt_s(s):
-    return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
-
-
-def cpu_cell(x):
-    return fmt_s(x["cpu_s_median"]) if x["cpu_s_median"] is not None else ""
 
 
 def main(d, out, meta_path):
@@ -55,7 +26,7 @@ def main(d, out, meta_path):
     files, par = int(f["files"]), int(f["parallel"])
     rows = []
     for n in sizes:
-        m, lp = side(d, f"muster-{n}", n), side(d, f"loop-{n}", n)
+        m, lp = side(d, f"muster-{n}", n, "bundle"), side(d, f"loop-{n}", n, "bundle")
         co = times(d, f"loop-{n}.checkout") or []
         lp["checkout_s_median"] = statistics.median(co) if co else None
         lp["checkout_s_runs"] = co
@@ -88,12 +59,6 @@ def main(d, out, meta_path):
     doc = rounded(doc, 4)
     write_json(out, "integrate.json", doc)
 
-    def cpu(x):
-        return f", CPU {fmt_s(x['cpu_s_median'])}" if x["cpu_s_median"] is not None else ""
-
-    def spread(x):
-        return f"(median of {x['runs']}; {fmt_s(x['min_s'])}-{fmt_s(x['max_s'])})"
-
     w_ = 16
     lines = []
     for r in rows:
@@ -101,8 +66,8 @@ def main(d, out, meta_path):
         made = f"; making them took {fmt_s(r['making_the_bundles_s'])}" if r["making_the_bundles_s"] else ""
         lines += [
             f"== {n} bundles, {files}-file repo (run {r['run_id']}{made})",
-            f"  {'muster-integrate':<{w_}} {fmt_s(m['median_s']):>9}  {m['per_bundle_ms']:6.2f} ms a bundle  {spread(m)}{cpu(m)}",
-            f"  {'git apply loop':<{w_}} {fmt_s(lp['median_s']):>9}  {lp['per_bundle_ms']:6.2f} ms a bundle  {spread(lp)}{cpu(lp)}",
+            f"  {'muster-integrate':<{w_}} {fmt_s(m['median_s']):>9}  {m['per_bundle_ms']:6.2f} ms a bundle  {spread(m)}{cpu_note(m)}",
+            f"  {'git apply loop':<{w_}} {fmt_s(lp['median_s']):>9}  {lp['per_bundle_ms']:6.2f} ms a bundle  {spread(lp)}{cpu_note(lp)}",
         ]
         if lp["checkout_s_median"] is not None:
             lines.append(f"  {'':<{w_}} of which git worktree add (the checkout): {fmt_s(lp['checkout_s_median'])} median")
@@ -111,28 +76,20 @@ def main(d, out, meta_path):
     lines.append(f"  {status:<4}  {text}: {target['observed']}")
     print("\n".join(lines))
 
-    md = ["# muster-integrate benchmark", "",
-          machine_line(meta) + f"timer: {meta['timer']} · muster-integrate {meta['muster_version']} ({meta['git_rev']}; "
-          f"{meta['binary']}) · git {meta['git_version']} · {meta['machine']['filesystem']}", "",
-          f"Bundles made by muster-run (one task a file, disjoint) on a {files}-file repo, integrated by "
-          "`muster-integrate -i run.json` and by a bash loop (`git worktree add`, then `git diff --name-only` and "
-          f"`git apply --index` per bundle); medians of {rows[0]['muster_integrate']['runs']} interleaved rounds."
-          + (f" The repos are {f['where_note']}." if f.get("where_note") else ""), "",
-          "| bundles | muster-integrate | git apply loop | of which checkout | loop / muster | CPU muster | CPU loop |",
-          "|---:|---:|---:|---:|---:|---:|---:|"]
+    md = md_head(meta, "muster-integrate") + [
+        f"Bundles made by muster-run (one task a file, disjoint) on a {files}-file repo, integrated by "
+        "`muster-integrate -i run.json` and by a bash loop (`git worktree add`, then `git diff --name-only` and "
+        f"`git apply --index` per bundle); medians of {rows[0]['muster_integrate']['runs']} interleaved rounds."
+        + (f" The repos are {f['where_note']}." if f.get("where_note") else ""), "",
+        "| bundles | muster-integrate | git apply loop | of which checkout | loop / muster | CPU muster | CPU loop |",
+        "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         m, lp = r["muster_integrate"], r["shell_loop"]
         co = fmt_s(lp["checkout_s_median"]) if lp["checkout_s_median"] is not None else ""
         md.append(f"| {r['bundles']} | {fmt_s(m['median_s'])} ({fmt_s(m['min_s'])}-{fmt_s(m['max_s'])}) | "
                   f"{fmt_s(lp['median_s'])} ({fmt_s(lp['min_s'])}-{fmt_s(lp['max_s'])}) | {co} | "
                   f"**{r['ratio_loop_over_muster']:.2f}x** | {cpu_cell(m)} | {cpu_cell(lp)} |")
-    md += ["", "| target | observed | result |", "|---|---|---|",
-           f"| {text} | {target['observed']} | {status} |", "",
-           "See bench/README.md, section muster-integrate, and the comment at the top of bench/integrate.sh."]
-    with open(os.path.join(out, "integrate.md"), "w") as fh:
-        fh.write("\n".join(md) + "\n")
-    print(f"wrote {os.path.join(out, 'integrate.json')} and {os.path.join(out, 'integrate.md')}")
-    return 1 if status == "MISS" and os.environ.get("BENCH_STRICT") == "1" else 0
+    return write_md(out, "integrate", "muster-integrate", md, target)
 
 
 if __name__ == "__main__":

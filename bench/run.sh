@@ -101,10 +101,10 @@ FILES=${BENCH_RUN_FILES:-2000}
 PARALLEL=${BENCH_RUN_PARALLEL:-8}
 RUNS=${BENCH_RUN_RUNS:-3}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-900}
+TIMEOUT_VAR=BENCH_RUN_TIMEOUT
 PY=${BENCH_PYTHON:-python3}
 OUT=${BENCH_OUT:-$repo/bench/out}
 TMPBASE=${BENCH_TMPDIR:-$OUT}
-GIT_DATE="2026-11-21T08:00:00Z"
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/
 
 BENCH_NAME=run
@@ -118,57 +118,14 @@ for k in TASKS FILES PARALLEL RUNS RUN_TIMEOUT; do
     is_count "${!k}" || die "BENCH_RUN_${k#RUN_}: \"${!k}\" is not a positive whole number"
 done
 [ "$TASKS" -le 9999 ] || die "BENCH_RUN_TASKS: at most 9999 (task ids are T0001..T9999)"
-command -v "$PY" >/dev/null || die "$PY not found (the repo generator and the report need it; BENCH_PYTHON names another)"
-command -v git >/dev/null || die "git not found"
+bench_need_tools
 command -v flock >/dev/null || die "flock not found (the shell loop locks git worktree add/remove with it; apt-get install util-linux)"
-command -v timeout >/dev/null || die "timeout (coreutils) not found"
-[ -x /usr/bin/time ] || die "/usr/bin/time not found (CPU time comes from it; apt-get install time)"
-[ -n "${EPOCHREALTIME:-}" ] || die "this bash has no \$EPOCHREALTIME (bash 5 or newer is needed to time the runs)"
 
-# fs_of DIR: the filesystem type of DIR, "ext4, no journal" for ext4 without one.
-fs_of() {
-    local t d
-    t=$(findmnt -n -f -o FSTYPE --target "$1" 2>/dev/null || stat -f -c %T "$1" 2>/dev/null || echo unknown)
-    d=$(findmnt -n -f -o SOURCE --target "$1" 2>/dev/null || true)
-    if [ "$t" = ext4 ] && [ -n "$d" ] && [ "$(cat "/sys/fs/ext4/${d##*/}/journal_task" 2>/dev/null)" = "<none>" ]; then
-        t="ext4, no journal"
-    fi
-    printf '%s\n' "$t"
-}
-mkdir -p "$TMPBASE"
-where_note=
-if [ "$(fs_of "$TMPBASE")" = "ext4, no journal" ]; then
-    if [ -z "${BENCH_TMPDIR:-}" ] && [ "$(fs_of /dev/shm)" = tmpfs ] && [ -w /dev/shm ]; then
-        where_note="on tmpfs (/dev/shm): $TMPBASE is ext4 without a journal, where file creation slows down after deletions (bench/README.md); BENCH_TMPDIR=$TMPBASE measures there anyway"
-        TMPBASE=/dev/shm
-    else
-        where_note="on ext4 without a journal: file creation there slows down after deletions, so the times vary from run to run (bench/README.md); BENCH_TMPDIR=/dev/shm is steadier"
-    fi
-    log "the repos are $where_note"
-fi
-
-bench_workdir
-case $work in *[[:space:]]*) die "the work directory $work has a space in it (BENCH_TMPDIR names another place)" ;; esac
+bench_where
 # Disk: a repo copy per side (about 10 MB with the bundles) and one worktree
 # of the repo per running task.
-need_mb=$((FILES * 4 * (PARALLEL + 4) / 1000 + TASKS / 5 + 50))
-free_mb=$(df -Pm "$work" | awk 'NR == 2 { print $4 }')
-if [ -n "$free_mb" ] && [ "$free_mb" -lt "$need_mb" ]; then
-    die "$work has ${free_mb} MB free; the bench needs about $need_mb MB (BENCH_TMPDIR names another place)"
-fi
-
-fs=$(fs_of "$work")
-
-# Private copies of the binaries: a `cargo build` elsewhere in the workspace
-# while the bench runs must not change what is measured halfway through.
-BIN_SRC=$BIN
-bin_built=$(date -u -r "$BIN_SRC" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-mkdir -p "$work/bin"
-cp "$BIN_SRC" "$work/bin/muster-run"
-cp "$PLAN_BIN" "$work/bin/muster-plan"
-BIN=$work/bin/muster-run
-PLAN_BIN=$work/bin/muster-plan
-bin_sha=$(sha256sum "$BIN" | cut -c1-12)
+bench_repo_workdir $((FILES * 4 * (PARALLEL + 4) / 1000 + TASKS / 5 + 50))
+bench_private_bins BIN PLAN_BIN
 TIMER="bash \$EPOCHREALTIME around each run (repo copy made before, untimed); CPU time from /usr/bin/time"
 
 # The git the two sides run must not be redirected by the caller's environment.
@@ -177,39 +134,21 @@ while IFS= read -r v; do unset "$v"; done < <(env | awk -F= '/^GIT_/ { print $1 
 # ---- the repo, the tasks, the plan -----------------------------------------------
 pristine=$work/pristine
 log "generating a $FILES-file repo and $TASKS tasks"
-mkdir -p "$pristine"
-"$PY" - "$pristine" "$FILES" "$TASKS" "$work/tasks.json" "$work/tasks.tsv" <<'PY'
-import json, os, sys
-root, files, tasks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for i in range(files):
-    d = os.path.join(root, "src", f"m{i // 20:03d}")
-    os.makedirs(d, exist_ok=True)
-    name = f"m{i // 20:03d}/f{i % 20:02d}.txt"
-    with open(os.path.join(d, f"f{i % 20:02d}.txt"), "w", newline="\n") as f:
-        f.write("".join(f"{name} line {k}: {(i * 7919 + k * 104729) % 1000003}\n" for k in range(5)))
+bench_repo "$pristine" "$FILES"
+"$PY" - "$TASKS" "$work/tasks.json" "$work/tasks.tsv" <<'PY'
+import json, sys
+tasks = int(sys.argv[1])
 doc = {"schema": "muster.tasks/v1", "tasks": []}
-with open(sys.argv[5], "w", newline="\n") as tsv:
+with open(sys.argv[3], "w", newline="\n") as tsv:
     for n in range(1, tasks + 1):
         tid = f"T{n:04d}"
         script = f"mkdir -p area/{tid} && echo {tid} > area/{tid}/out.txt"
         doc["tasks"].append({"id": tid, "goal": f"write area/{tid}/out.txt", "touches": [f"area/{tid}/"],
                              "command": ["sh", "-c", script]})
         tsv.write(f"{tid}\t{script}\n")
-with open(sys.argv[4], "w") as f:
+with open(sys.argv[2], "w") as f:
     json.dump(doc, f, indent=1)
 PY
-(
-    cd "$pristine"
-    git init -q -b main
-    git config user.name bench
-    git config user.email bench@localhost
-    git config gc.auto 0
-    git config maintenance.auto false
-    git add -A
-    GIT_AUTHOR_DATE=$GIT_DATE GIT_COMMITTER_DATE=$GIT_DATE git commit -q -m "generated: $FILES files"
-    git repack -adq
-) || die "could not make the repo in $pristine"
-base=$(git -C "$pristine" rev-parse HEAD)
 "$PLAN_BIN" -i "$work/tasks.json" --max-outstanding "$PARALLEL" >"$work/plan.json" 2>"$work/plan.err" || {
     head -c 2000 "$work/plan.err" >&2
     die "muster-plan failed on $work/tasks.json"
@@ -263,39 +202,10 @@ mkdir -p "$dir"
 : >"$dir/muster.us"
 : >"$dir/loop.us"
 : >"$dir/workers.us"
-fact() { printf '%s=%s\n' "$1" "${2//$'\n'/ }" >>"$dir/facts"; }
-
-# timed NAME RUNDIR STDOUT CMD...: runs CMD in RUNDIR (under timeout and
-# /usr/bin/time), its wall time in microseconds appended to $dir/NAME.us, its
-# CPU time (user sys) to $dir/NAME.cpu; sets rc.
-timed() {
-    local name=$1 rd=$2 stdout=$3 t0
-    shift 3
-    now_us
-    t0=$REPLY
-    set +e
-    (cd "$rd" && exec /usr/bin/time -a -o "$dir/$name.cpu" -f '%U %S' timeout "$RUN_TIMEOUT" "$@") >"$stdout" 2>"$rd.stderr"
-    rc=$?
-    set -e
-    now_us
-    echo $((REPLY - t0)) >>"$dir/$name.us"
-    [ "$rc" != 124 ] || die "$name: took over $RUN_TIMEOUT s (BENCH_RUN_TIMEOUT); $rd"
-}
-
-# fresh NAME: a new copy of the pristine repo at $work/runs/NAME/repo (untimed).
-fresh() {
-    rm -rf "$work/runs/$1"
-    mkdir -p "$work/runs/$1"
-    cp -a "$pristine" "$work/runs/$1/repo"
-    sync -f "$work/runs/$1/repo" 2>/dev/null || sync # no writeback of the copy during the run
-}
-
-# drop NAME: removes a run's copy once checked (unless BENCH_KEEP=1).
-drop() { [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$work/runs/$1"; }
 
 run_muster() {
     local r=$1 name=muster-$1 rd out n
-    fresh "$name"
+    fresh "$pristine" "$name"
     rd=$work/runs/$name/repo
     out=$work/runs/$name/run.json
     log "[round $r] muster-run: $TASKS tasks, --max-outstanding $PARALLEL"
@@ -317,7 +227,7 @@ run_muster() {
 
 run_loop() {
     local r=$1 name=loop-$1 rd wd n
-    fresh "$name"
+    fresh "$pristine" "$name"
     rd=$work/runs/$name/repo
     wd=$work/runs/$name/loop
     log "[round $r] shell loop: $TASKS tasks, $PARALLEL at once"
@@ -348,15 +258,7 @@ run_workers() {
 }
 
 # ---- run ------------------------------------------------------------------------
-version=$("$BIN" --version 2>/dev/null | awk '{ print $2 }') || version=unknown
-git_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || git_rev=unknown
-git_version=$(git --version | awk '{ print $3 }')
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null) || cpu=unknown
-cores=$(nproc 2>/dev/null || echo 0)
-load_start=$(loadavg)
-log "muster-run $version at $BIN_SRC (measured from a copy); $TASKS tasks, $FILES files, $PARALLEL at once, $RUNS rounds; work dir $work ($fs)"
-echo "muster-run bench: $BIN_SRC ($version, $git_rev, built $bin_built, sha256 $bin_sha...), git $git_version, ${cpu:-unknown}, $cores cores, load average $load_start; timer: $TIMER"
-[ -z "$where_note" ] || echo "note: the repos are $where_note"
+bench_about muster-run "$TASKS tasks, $FILES files, $PARALLEL at once, $RUNS rounds"
 echo "$TASKS tasks (one file each, in its own directory), a $FILES-file repo (commit ${base:0:8}), $PARALLEL at once; peer: a bash loop of git worktree add / run / add+commit / diff / worktree remove; $RUNS rounds, interleaved"
 started=$SECONDS
 for ((r = 1; r <= RUNS; r++)); do
@@ -374,23 +276,4 @@ done
 fact tasks "$TASKS"
 fact files "$FILES"
 fact parallel "$PARALLEL"
-fact base "$base"
-fact where_note "$where_note"
-"$PY" -c 'import json, sys, datetime
-keys = ["timer", "muster_version", "git_rev", "binary", "git_version", "cpu", "cores", "filesystem", "load_start", "load_end"]
-v = dict(zip(keys, sys.argv[1:]))
-doc = {"generated_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-       "timer": v["timer"], "muster_version": v["muster_version"], "git_rev": v["git_rev"], "binary": v["binary"],
-       "git_version": v["git_version"],
-       "machine": {"cpu": v["cpu"], "cores": int(v["cores"]), "filesystem": v["filesystem"],
-                   "loadavg_at_start": v["load_start"], "loadavg_at_end": v["load_end"]},
-       "units": {"times": "seconds unless the key says _ms; medians of the runs"}}
-json.dump(doc, open(sys.argv[-1], "w"))' \
-    "$TIMER" "$version" "$git_rev" "$BIN_SRC (sha256 $bin_sha..., built $bin_built)" "$git_version" "${cpu:-unknown}" "$cores" "$fs" \
-    "$load_start" "$(loadavg)" "$work/meta.json"
-set +e
-PYTHONPATH="$here" "$PY" "$here/run_report.py" "$dir" "$OUT" "$work/meta.json"
-rc=$?
-set -e
-log "finished in $((SECONDS - started)) s"
-exit "$rc"
+bench_report run_report.py

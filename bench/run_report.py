@@ -12,29 +12,9 @@ import os
 import statistics
 import sys
 
-from benchlib import machine_line, read_facts, rounded, stats, times, write_json
+from benchlib import cpu_cell, cpu_note, fmt_s, md_head, read_facts, rounded, side, spread, write_json, write_md
 
 TARGET_RATIO = 1.3  # muster-run's median wall time / the shell loop's
-
-
-def cpu_times(d, name):
-    """CPU seconds (user + sys, children included) of each run, in round order."""
-    out = []
-    with open(os.path.join(d, name + ".cpu")) as f:
-        for line in f:
-            parts = line.split()
-            # /usr/bin/time adds "Command exited with non-zero status N" lines; skip them.
-            if len(parts) == 2 and all(p.replace(".", "", 1).isdigit() for p in parts):
-                out.append(float(parts[0]) + float(parts[1]))
-    return out
-
-
-def side(d, name, n):
-    ts = times(d, name)
-    s = stats(ts)
-    cpu = cpu_times(d, name)
-    return {**s, "runs_s": ts, "per_task_ms": s["median_s"] / n * 1e3,
-            "cpu_s_median": statistics.median(cpu) if cpu else None, "cpu_s_runs": cpu}
 
 
 def ts(e):
@@ -81,18 +61,12 @@ def phases(path, parallel):
     return r
 
 
-
-
-def fmt_s(s):
-    return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s"
-
-
 def main(d, out, meta_path):
     with open(meta_path) as f:
         meta = json.load(f)
     f = read_facts(d)
     n, files, par = int(f["tasks"]), int(f["files"]), int(f["parallel"])
-    m, lp, w = side(d, "muster", n), side(d, "loop", n), side(d, "workers", n)
+    m, lp, w = side(d, "muster", n, "task"), side(d, "loop", n, "task"), side(d, "workers", n, "task")
     ratio = m["median_s"] / lp["median_s"]
     overhead_ms = (m["median_s"] - lp["median_s"]) / n * 1e3
     beyond_workers_ms = (m["median_s"] - w["median_s"]) / n * 1e3
@@ -118,18 +92,12 @@ def main(d, out, meta_path):
     doc = rounded(doc, 4)
     write_json(out, "run.json", doc)
 
-    def cpu(x):
-        return f", CPU {fmt_s(x['cpu_s_median'])}" if x["cpu_s_median"] is not None else ""
-
-    def spread(x):
-        return f"(median of {x['runs']}; {fmt_s(x['min_s'])}-{fmt_s(x['max_s'])})"
-
     w_ = 14
     lines = [
         f"== {n} tasks, {files}-file repo, {par} at once",
-        f"  {'muster-run':<{w_}} {fmt_s(m['median_s']):>9}  {m['per_task_ms']:7.1f} ms a task  {spread(m)}{cpu(m)}",
-        f"  {'shell loop':<{w_}} {fmt_s(lp['median_s']):>9}  {lp['per_task_ms']:7.1f} ms a task  {spread(lp)}{cpu(lp)}",
-        f"  {'workers alone':<{w_}} {fmt_s(w['median_s']):>9}  {w['per_task_ms']:7.1f} ms a task  {spread(w)}{cpu(w)}",
+        f"  {'muster-run':<{w_}} {fmt_s(m['median_s']):>9}  {m['per_task_ms']:7.1f} ms a task  {spread(m)}{cpu_note(m)}",
+        f"  {'shell loop':<{w_}} {fmt_s(lp['median_s']):>9}  {lp['per_task_ms']:7.1f} ms a task  {spread(lp)}{cpu_note(lp)}",
+        f"  {'workers alone':<{w_}} {fmt_s(w['median_s']):>9}  {w['per_task_ms']:7.1f} ms a task  {spread(w)}{cpu_note(w)}",
         f"  muster-run / loop: {ratio:.2f}x;  overhead a task vs the loop: {overhead_ms:+.1f} ms;  "
         f"beyond the workers: muster-run {beyond_workers_ms:.1f} ms, loop {loop_beyond_workers_ms:.1f} ms a task",
     ]
@@ -149,17 +117,14 @@ def main(d, out, meta_path):
     lines.append(f"  {status:<4}  {target['text']}: {target['observed']}")
     print("\n".join(lines))
 
-    md = ["# muster-run benchmark", "",
-          machine_line(meta) + f"timer: {meta['timer']} · muster-run {meta['muster_version']} ({meta['git_rev']}; "
-          f"{meta['binary']}) · git {meta['git_version']} · {meta['machine']['filesystem']}", "",
-          f"{n} trivial tasks (one file each, in its own directory) on a {files}-file repo, {par} at once; "
-          f"medians of {m['runs']} interleaved rounds."
-          + (f" The repos are {f['where_note']}." if f.get("where_note") else ""), "",
-          "| | wall | a task | min-max | CPU (user+sys) |", "|---|---:|---:|---:|---:|"]
+    md = md_head(meta, "muster-run") + [
+        f"{n} trivial tasks (one file each, in its own directory) on a {files}-file repo, {par} at once; "
+        f"medians of {m['runs']} interleaved rounds."
+        + (f" The repos are {f['where_note']}." if f.get("where_note") else ""), "",
+        "| | wall | a task | min-max | CPU (user+sys) |", "|---|---:|---:|---:|---:|"]
     for name, x in (("muster-run", m), ("shell loop", lp), ("workers alone", w)):
-        c = fmt_s(x["cpu_s_median"]) if x["cpu_s_median"] is not None else ""
         md.append(f"| {name} | {fmt_s(x['median_s'])} | {x['per_task_ms']:.1f} ms | "
-                  f"{fmt_s(x['min_s'])}-{fmt_s(x['max_s'])} | {c} |")
+                  f"{fmt_s(x['min_s'])}-{fmt_s(x['max_s'])} | {cpu_cell(x)} |")
     md += ["", f"muster-run / loop: **{ratio:.2f}x**; muster-run's overhead a task beyond the loop: "
            f"**{overhead_ms:+.1f} ms**; beyond the workers' own time: muster-run {beyond_workers_ms:.1f} ms, "
            f"the loop {loop_beyond_workers_ms:.1f} ms a task.", ""]
@@ -167,13 +132,7 @@ def main(d, out, meta_path):
               + (f"starting tasks {dsp['total_s']:.1f} s ({dsp['share'] * 100:.0f}%, {dsp['median_ms']:.1f} ms median), " if dsp else "")
               + (f"collecting them {col['total_s']:.1f} s ({col['share'] * 100:.0f}%, {col['median_ms']:.1f} ms median); " if col else "")
               + f"{ph['running_average']:.1f} tasks running on average, {ph['running_peak']} at most.")
-    md += ["", "| target | observed | result |", "|---|---|---|",
-           f"| {target['text']} | {target['observed']} | {status} |", "",
-           "See bench/README.md, section muster-run, and the comment at the top of bench/run.sh."]
-    with open(os.path.join(out, "run.md"), "w") as fh:
-        fh.write("\n".join(md) + "\n")
-    print(f"wrote {os.path.join(out, 'run.json')} and {os.path.join(out, 'run.md')}")
-    return 1 if status == "MISS" and os.environ.get("BENCH_STRICT") == "1" else 0
+    return write_md(out, "run", "muster-run", md, target)
 
 
 if __name__ == "__main__":
