@@ -4,7 +4,7 @@
 # board, tampers with a copy and shows verify catching it; catches a change
 # outside its scope; plans six tasks; runs five through muster-run in
 # worktrees; integrates their bundles (an overlap caught, the combined tree
-# tested). Exits 0 when every step behaved as it should, 1 otherwise.
+# tested); gates the result, approves publish and lock, catches a stale approval. Exits 0 when every step behaved as it should, 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${MUSTER_BIN_DIR:-$here/../target/debug}
@@ -14,7 +14,8 @@ R=$bin/muster-route
 P=$bin/muster-plan
 U=$bin/muster-run
 I=$bin/muster-integrate
-for b in "$L" "$S" "$R" "$P" "$U" "$I"; do
+G=$bin/muster-gate
+for b in "$L" "$S" "$R" "$P" "$U" "$I" "$G"; do
     [ -x "$b" ] || { echo "demo: $b is missing; run 'make build' first" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -100,7 +101,7 @@ JSON
 echo "\$ muster-plan < tasks.json | muster-run --max-outstanding 3 --stuck-after-s 2"
 "$P" -i "$work/run-tasks.json" > "$work/run-plan.json"
 set +e
-(cd "$work_repo" && "$U" -i "$work/run-plan.json" --max-outstanding 3 --stuck-after-s 2 > "$work/run.json")
+(cd "$work_repo" && MUSTER_AUTHOR=dev "$U" -i "$work/run-plan.json" --max-outstanding 3 --stuck-after-s 2 > "$work/run.json")
 rc=$?
 set -e
 [ "$rc" -eq 2 ] || { echo "demo: muster-run exited $rc, expected 2 (two tasks did not finish)" >&2; cat "$work/run.json" >&2; exit 1; }
@@ -136,6 +137,49 @@ grep -q '"status": "PASS"' "$work/integration.json" || { echo "demo: the check d
 echo "branch integrated: $(git -C "$work_repo" log --oneline -1 integrated); HEAD and the working tree untouched:"
 git -C "$work_repo" status --short
 
+step "11. gate: the verdict on the integration, approvals bound to the run's evidence, a stale one caught"
+ml=$work_repo/.muster/ledger.jsonl
+gate() { (cd "$work_repo" && "$G" "$@"); }
+expect() { # expect CODE WHAT CMD...: runs CMD, which must exit CODE
+    local want=$1 what=$2 rc
+    shift 2
+    set +e
+    "$@" > "$work/gate.out"
+    rc=$?
+    set -e
+    [ "$rc" -eq "$want" ] || { echo "demo: $what: exit $rc, expected $want" >&2; cat "$work/gate.out" >&2; exit 1; }
+}
+echo "\$ muster-gate --gates examples/gates/integration.json -i integration.json --ledger .muster/ledger.jsonl --format md"
+expect 0 "the integration gates" gate --gates "$here/gates/integration.json" -i "$work/integration.json" --ledger "$ml" --format md
+cat "$work/gate.out"
+approve() { gate approve --run-id "$run_id" "$@"; }
+echo "\$ muster-gate approve --action publish --approver dev --role reviewer ...   (dev started the run)"
+expect 2 "self-approval" approve --action publish --approver dev --role reviewer --reason "looks good to me, ship it"
+grep -q '"rule": "self-approval"' "$work/gate.out" || { echo "demo: self-approval was not the rule named" >&2; exit 1; }
+echo "\$ muster-gate approve --action publish --approver ana --role reviewer --reason \"read the diff and the check log\""
+expect 0 "publish by ana" approve --action publish --approver ana --role reviewer --reason "read the diff and the check log"
+expect 0 "the release gate after publish" gate --gates "$here/gates/release.json" --run-id "$run_id" --format md < /dev/null
+grep '| published' "$work/gate.out"
+echo "... then one byte is appended to the integrator's FINAL_REPORT.txt"
+echo >> "$work_repo/.muster/runs/$run_id/integrator/FINAL_REPORT.txt"
+expect 2 "the release gate after the change" gate --gates "$here/gates/release.json" --run-id "$run_id" --format md < /dev/null
+grep -E '^\| published|^- \*\*published' "$work/gate.out"
+grep -q 'stale' "$work/gate.out" || { echo "demo: the stale approval was not caught" >&2; exit 1; }
+expect 2 "lock on a stale publish" approve --action lock --approver bo --role maintainer --reason "released as 2026.47, freeze it"
+echo "the verdict again, publish again, then lock:"
+expect 0 "the integration gates, again" gate --gates "$here/gates/integration.json" -i "$work/integration.json" --ledger "$ml"
+expect 0 "publish again" approve --action publish --approver ana --role reviewer --reason "re-read after the report changed"
+expect 0 "lock" approve --action lock --approver bo --role maintainer --reason "released as 2026.47, freeze it"
+set +e
+(cd "$work_repo" && "$I" -i "$work/run.json" --partial > /dev/null 2> "$work/locked.err")
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "demo: muster-integrate on a locked run exited $rc, expected 1" >&2; exit 1; }
+echo "muster-integrate on the locked run: $(cat "$work/locked.err")"
+"$L" --ledger "$ml" replay --run-id "$run_id" > "$work/state.json"
+echo "replay of $run_id: $(grep -c '"action"' "$work/state.json") approvals and refusals recorded"
+"$L" --ledger "$ml" verify > /dev/null
+
 step "summary"
 echo "recorded $(wc -l < "$ledger") events in 2 runs; chain verified (exit 0)"
 echo "run $run replayed: see tasks, locks, approvals and kill switch above"
@@ -144,3 +188,4 @@ echo "a change outside its allowlist was caught by muster-scope (exit 2)"
 echo "six tasks routed and planned: api and limiter overlap, so they run in different waves"
 echo "five tasks run in worktrees: three done with bundles, one timed out, one stuck (exit 2)"
 echo "integrated: the docs/guide.md overlap blocked the whole (exit 2); --partial combined auth and faq (the first in plan order), tested the tree, committed it to 'integrated' (WARN, exit 0)"
+echo "gated: WARN (one gate waived); self-approval refused; publish approved, then made stale by a one-byte change and caught; lock after a fresh publish; the locked run refused by muster-integrate"

@@ -113,6 +113,11 @@ pub fn run(a: Args) -> Result<Outcome> {
         false => from_bundles(&a.bundle)?,
     };
     check_id("run id", &src.run_id)?;
+    let ledger = a
+        .ledger
+        .clone()
+        .unwrap_or_else(|| state.join("ledger.jsonl"));
+    muster_ledger::lock::refuse_locked(&ledger, &src.run_id)?;
     let base =
         git::rev_parse(&repo, &src.base).with_context(|| format!("the run's base {}", src.base))?;
     let run_dir = state.join("runs").join(&src.run_id);
@@ -142,10 +147,6 @@ pub fn run(a: Args) -> Result<Outcome> {
         out: staging.dir.clone(),
         progress: a.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let ledger = a
-        .ledger
-        .clone()
-        .unwrap_or_else(|| state.join("ledger.jsonl"));
     let done = integrate_and_land(&opts, &staging, a.into.as_deref(), now, a.compact);
     let _ = std::fs::remove_dir_all(&opts.work);
     let (done, stdout) = match done {

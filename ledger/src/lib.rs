@@ -7,6 +7,7 @@
 pub mod append;
 pub mod chain;
 pub mod cmd;
+pub mod lock;
 pub mod merge;
 pub mod render;
 pub mod repair;

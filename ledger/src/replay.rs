@@ -6,8 +6,8 @@
 //! never fails: a ledger that verifies always replays.
 
 use muster_shared::schema::{
-    Approval, Budgets, Escalation, Event, GateState, KillSwitch, LockHeld, State, TaskState,
-    TaskStatus, EVENT_TYPES,
+    Approval, Budgets, Denial, Escalation, Event, GateState, KillSwitch, LockHeld, State,
+    TaskState, TaskStatus, EVENT_TYPES,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,6 +56,7 @@ impl Fold {
                 loops_without_progress: 0,
                 gates: BTreeMap::new(),
                 approvals: vec![],
+                denials: vec![],
                 kill_switch: KillSwitch::default(),
                 escalations: vec![],
                 events: 0,
@@ -141,12 +142,22 @@ impl Fold {
                 let field = |k| string(p, k).unwrap_or_default();
                 self.state.approvals.push(Approval {
                     action: field("action"),
-                    approver: string(p, "approver")
-                        .or_else(|| e.actor.clone())
-                        .unwrap_or_default(),
+                    approver: approver(e),
                     role: field("role"),
                     reason: field("reason"),
                     evidence_hash: field("evidence_hash"),
+                    ts_utc: ts.clone(),
+                });
+            }
+            ("approval.denied", _) => {
+                let field = |k| string(p, k).unwrap_or_default();
+                self.state.denials.push(Denial {
+                    action: field("action"),
+                    approver: approver(e),
+                    role: field("role"),
+                    reason: field("reason"),
+                    rule: field("rule"),
+                    why: field("why"),
                     ts_utc: ts.clone(),
                 });
             }
@@ -166,8 +177,8 @@ impl Fold {
                 ts_utc: ts.clone(),
             }),
             // Known, and no change: task.heartbeat, bundle.validated,
-            // integration.finished, approval.denied, run.finished,
-            // ledger.merged; and task events that name no task.
+            // integration.finished, run.finished, ledger.merged; and task
+            // events that name no task.
             _ => {}
         }
     }
@@ -253,6 +264,14 @@ fn finished_status(p: &Value) -> TaskStatus {
             _ => TaskStatus::Done,
         },
     }
+}
+
+/// The approver of an `approval.*` event: `payload.approver`, else the
+/// event's actor, else `""`.
+fn approver(e: &Event) -> String {
+    string(&e.payload, "approver")
+        .or_else(|| e.actor.clone())
+        .unwrap_or_default()
 }
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {

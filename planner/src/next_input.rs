@@ -120,6 +120,8 @@ pub struct StateRead {
     #[serde(default)]
     approvals: IgnoredAny,
     #[serde(default)]
+    denials: IgnoredAny,
+    #[serde(default)]
     kill_switch: IgnoredAny,
     #[serde(default)]
     escalations: IgnoredAny,
@@ -248,6 +250,7 @@ impl NextRead {
                 budgets: IgnoredAny,
                 gates: IgnoredAny,
                 approvals: IgnoredAny,
+                denials: IgnoredAny,
                 kill_switch: IgnoredAny,
                 escalations: IgnoredAny,
                 events: IgnoredAny,
@@ -327,7 +330,7 @@ mod tests {
             "schema": "muster.state/v1", "run_id": "r", "tasks": {"a": task_state},
             "locks_held": [], "batches": 0, "spawned": 0,
             "budgets": {"cost_spent": 0.0, "cost_limit": null},
-            "loops_without_progress": 0, "gates": {}, "approvals": [],
+            "loops_without_progress": 0, "gates": {}, "approvals": [], "denials": [],
             "kill_switch": {"active": false, "by": null, "reason": null, "since": null},
             "escalations": [], "events": 0, "unknown_events": 0
         });

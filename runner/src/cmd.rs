@@ -194,6 +194,9 @@ fn run_run(a: &RunArgs) -> Result<Outcome> {
         .ledger
         .clone()
         .unwrap_or_else(|| state.join("ledger.jsonl"));
+    if let Some(id) = a.resume.as_ref().or(a.run_id.as_ref()) {
+        muster_ledger::lock::refuse_locked(&ledger, id)?;
+    }
     let base = git::rev_parse(&repo, &a.base)?;
     let (plan, run_id): (Plan, String) = match &a.resume {
         Some(id) => {
@@ -307,6 +310,7 @@ fn run_cancel(c: &CancelArgs) -> Result<Outcome> {
     if !paths.run_dir().exists() {
         bail!("run {:?}: no such run in {}", c.run_id, state.display());
     }
+    muster_ledger::lock::refuse_locked(&state.join("ledger.jsonl"), &c.run_id)?;
     if c.reason.trim().is_empty() {
         bail!("--reason: say why (it goes in the ledger)");
     }

@@ -636,3 +636,62 @@ fn scope_protected_paths_come_from_muster_json() {
     assert!(err.contains("SNEAK: started"), "{err}");
     assert!(err.contains("SNEAK: blocked"), "{err}");
 }
+
+#[test]
+fn a_locked_run_is_neither_run_resumed_nor_cancelled() {
+    let r = repo();
+    let state = r.path().join(".muster");
+    std::fs::create_dir_all(&state).unwrap();
+    let ledger = state.join("ledger.jsonl");
+    let lock = muster_shared::schema::EventInput {
+        schema: None,
+        ts_utc: None,
+        run_id: "ci-run-9".into(),
+        event_type: "approval.granted".into(),
+        task_id: None,
+        actor: Some("mia".into()),
+        payload: Some(
+            json!({"action": "lock", "approver": "mia", "role": "maintainer",
+                             "reason": "release signed off", "evidence_hash": "ab"}),
+        ),
+        idempotency_key: None,
+    };
+    let now = jiff::Timestamp::UNIX_EPOCH;
+    muster_ledger::append::append(&ledger, &[lock], now).unwrap();
+    let before = std::fs::read(&ledger).unwrap();
+    let p = plan(vec![task(
+        "A",
+        &["lib/a/"],
+        "mkdir -p lib/a; echo a > lib/a/x",
+    )]);
+    let refused = |out: &Output| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(out.stdout.is_empty(), "{err}");
+        assert!(
+            err.starts_with("muster-run: error: run ci-run-9 is locked (by mia (maintainer) at ")
+                && err.trim_end().ends_with("; a locked run is immutable"),
+            "{err}"
+        );
+    };
+    refused(&muster_run(r.path(), &["--run-id", "ci-run-9"], &p));
+    refused(&muster_run(r.path(), &["--resume", "ci-run-9"], &p));
+    let run_dir = state.join("runs/ci-run-9");
+    assert!(!run_dir.exists(), "a locked run got a run directory");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let cancel = Command::new(env!("CARGO_BIN_EXE_muster-run"))
+        .current_dir(r.path())
+        .args(["cancel", "--run-id", "ci-run-9", "--reason", "stop it"])
+        .output()
+        .unwrap();
+    refused(&cancel);
+    assert_eq!(std::fs::read_dir(&run_dir).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read(&ledger).unwrap(),
+        before,
+        "the ledger changed"
+    );
+    // Another run id is not locked.
+    let out = muster_run(r.path(), &["--run-id", "ci-run-10"], &p);
+    assert_eq!(run_doc(&out)["status"], "PASS");
+}

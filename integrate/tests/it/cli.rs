@@ -424,3 +424,54 @@ fn into_moves_only_a_new_branch_the_base_or_its_own_earlier_integration() {
     }
     assert_eq!(r.git(&["rev-parse", "elsewhere"]), other);
 }
+
+#[test]
+fn a_locked_run_is_refused_before_anything_is_written() {
+    let (r, _) = three();
+    let ledger = r.root.join(".muster/ledger.jsonl");
+    let event = |run_id: &str, event_type: &str, payload: serde_json::Value| {
+        muster_shared::schema::EventInput {
+            schema: None,
+            ts_utc: None,
+            run_id: run_id.into(),
+            event_type: event_type.into(),
+            task_id: None,
+            actor: Some("mia".into()),
+            payload: Some(payload),
+            idempotency_key: None,
+        }
+    };
+    let lock = serde_json::json!({"action": "lock", "approver": "mia", "role": "maintainer",
+                                  "reason": "release signed off", "evidence_hash": "ab"});
+    let now = muster_shared::time::parse_rfc3339(NOW).unwrap();
+    // Another run's lock, and a refused one, lock nothing.
+    let others = [
+        event("run_other", "approval.granted", lock.clone()),
+        event(&r.run_id, "approval.denied", lock.clone()),
+    ];
+    muster_ledger::append::append(&ledger, &others, now).unwrap();
+    r.integrate(&["T1", "T2"], &[]).expect(Status::Pass);
+    std::fs::remove_dir_all(r.integrator()).unwrap();
+
+    let locked = [event(&r.run_id, "approval.granted", lock)];
+    muster_ledger::append::append(&ledger, &locked, now).unwrap();
+    let before = std::fs::read(&ledger).unwrap();
+    let out = r.integrate(&["T1", "T2"], &[]);
+    assert_eq!((out.code, out.stdout.is_empty()), (Some(1), true), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    let says = format!(
+        "muster-integrate: error: run {} is locked (by mia (maintainer) at ",
+        r.run_id
+    );
+    assert!(out.stderr.starts_with(&says), "{out}");
+    assert!(
+        out.stderr.ends_with("; a locked run is immutable\n"),
+        "{out}"
+    );
+    assert!(!r.integrator().exists(), "a locked run got {out}");
+    assert_eq!(
+        std::fs::read(&ledger).unwrap(),
+        before,
+        "the ledger changed"
+    );
+}

@@ -248,6 +248,44 @@ fn approvals_in_order() {
 }
 
 #[test]
+fn denials_in_order_beside_the_approvals() {
+    let s = state(concat!(
+        r#"approval.denied - {"action": "publish", "approver": "bob", "role": "dev","#,
+        r#" "reason": "ship it now", "rule": "role", "why": "role \"dev\" may not publish"};"#,
+        r#"approval.granted - {"action": "publish", "approver": "bob", "role": "reviewer"};"#,
+        r#"approval.denied - {"action": "lock", "rule": 7, "why": null}"#,
+    ));
+    let d = |action: &str, approver: &str, role: &str, reason: &str, rule: &str, why: &str| {
+        let min = if action == "lock" { 3 } else { 1 };
+        Denial {
+            action: action.into(),
+            approver: approver.into(),
+            role: role.into(),
+            reason: reason.into(),
+            rule: rule.into(),
+            why: why.into(),
+            ts_utc: format!("2026-11-21T08:{min:02}:00.000Z"),
+        }
+    };
+    let want = [
+        d(
+            "publish",
+            "bob",
+            "dev",
+            "ship it now",
+            "role",
+            r#"role "dev" may not publish"#,
+        ),
+        d("lock", "alice", "", "", "", ""),
+    ];
+    assert_eq!(s.denials, want);
+    assert_eq!((s.approvals.len(), s.unknown_events), (1, 0));
+    let mut e = script("approval.denied");
+    e[0].actor = None;
+    assert_eq!(replay(&e, "r1").denials[0].approver, "");
+}
+
+#[test]
 fn kill_switch_is_global() {
     let on = json!({"reason": "incident"});
     let on = ev(1, "global", "kill_switch.activated", None, on);

@@ -205,7 +205,7 @@ fn tasks_that_run_together_share_no_path() {
         let mut state: State = serde_json::from_value(serde_json::json!({
             "schema": "muster.state/v1", "run_id": "r", "tasks": {}, "locks_held": [],
             "batches": 0, "spawned": 0, "budgets": {"cost_spent": 0.0, "cost_limit": null},
-            "loops_without_progress": 0, "gates": {}, "approvals": [],
+            "loops_without_progress": 0, "gates": {}, "approvals": [], "denials": [],
             "kill_switch": {"active": false, "by": null, "reason": null, "since": null},
             "escalations": [], "events": 0, "unknown_events": 0
         }))

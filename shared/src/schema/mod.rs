@@ -7,6 +7,7 @@ use serde::Serialize;
 
 pub mod bundle;
 pub mod event;
+pub mod gates;
 pub mod integration;
 pub mod plan;
 pub mod report;
@@ -18,6 +19,7 @@ pub mod tasks;
 
 pub use bundle::{Bundle, BundleFile, BundleScope};
 pub use event::{Event, EventInput, Origin, EVENT_TYPES};
+pub use gates::{Gate, GateKind, GateRow, Gates, Op, Summary, Verdict, Waiver};
 pub use integration::{
     CheckResult, CheckRun, IntegratedTask, Integration, IntegrationConflict, IntegrationOverlap,
     IntegrationProblem, IntegrationResult, TaskOutcome,
@@ -28,7 +30,8 @@ pub use roles::{RoleRule, Roles};
 pub use run::{RunDoc, RunTask, StatusDoc};
 pub use scope_report::{ScopeReport, ScopedFile, Violation};
 pub use state::{
-    Approval, Budgets, Escalation, GateState, KillSwitch, LockHeld, State, TaskState, TaskStatus,
+    Approval, Budgets, Denial, Escalation, GateState, KillSwitch, LockHeld, State, TaskState,
+    TaskStatus,
 };
 pub use tasks::{ConcurrencyClass, Effort, Mode, Routing, Task, Tasks};
 

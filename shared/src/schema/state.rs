@@ -28,6 +28,8 @@ pub struct State {
     pub gates: BTreeMap<String, GateState>,
     /// Approvals granted, in ledger order.
     pub approvals: Vec<Approval>,
+    /// Approvals refused, in ledger order.
+    pub denials: Vec<Denial>,
     /// The kill switch (global: not tied to the run).
     pub kill_switch: KillSwitch,
     /// Questions workers raised, in ledger order.
@@ -145,6 +147,26 @@ pub struct Approval {
     pub reason: String,
     /// The evidence hash the approval is bound to.
     pub evidence_hash: String,
+    /// When.
+    pub ts_utc: String,
+}
+
+/// An approval refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Denial {
+    /// The action asked for: `publish` or `lock`.
+    pub action: String,
+    /// Who asked to approve.
+    pub approver: String,
+    /// In which role.
+    pub role: String,
+    /// The reason they gave.
+    pub reason: String,
+    /// The rule that refused it, like `role` or `self-approval`.
+    pub rule: String,
+    /// Why, in one line.
+    pub why: String,
     /// When.
     pub ts_utc: String,
 }

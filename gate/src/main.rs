@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    muster_shared::cli::main("gate", muster_gate::cmd::run)
+}
