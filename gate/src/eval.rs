@@ -220,12 +220,18 @@ fn observe<'a>(g: &Gate, doc: &'a Value) -> Option<&'a Value> {
     Some(v)
 }
 
-fn missing(g: &Gate, doc: &Value) -> String {
+/// The row of a gate whose observation is missing (or did not run): FAIL.
+fn missing(g: &Gate, doc: &Value, target: String) -> Row {
     let p = g.pointer.as_deref().unwrap_or("");
     match doc.pointer(p) {
-        None => format!("nothing at {p} in the input: a missing observation is never a pass"),
+        None => {
+            let why = format!("nothing at {p} in the input: a missing observation is never a pass");
+            (target, Value::Null, Status::Fail, why)
+        }
         Some(v) => {
-            format!("{p} is {v}: a skipped or empty check counts as missing, never as a pass")
+            let why =
+                format!("{p} is {v}: a skipped or empty check counts as missing, never as a pass");
+            (target, v.clone(), Status::Fail, why)
         }
     }
 }
@@ -243,11 +249,7 @@ fn threshold(g: &Gate, doc: &Value) -> Row {
         None => format!("{} {t}", op_word(op)),
     };
     let Some(v) = observe(g, doc) else {
-        let observed = doc
-            .pointer(g.pointer.as_deref().unwrap_or(""))
-            .cloned()
-            .unwrap_or(Value::Null);
-        return (target, observed, Status::Fail, missing(g, doc));
+        return missing(g, doc, target);
     };
     let Some(x) = v.as_f64().filter(|x| x.is_finite()) else {
         let why = format!("{v} is not a number: it cannot be compared (fail closed)");
@@ -275,11 +277,7 @@ fn equals(g: &Gate, doc: &Value) -> Row {
     let want = g.target.clone().unwrap_or(Value::Null);
     let target = want.to_string();
     let Some(v) = observe(g, doc) else {
-        let observed = doc
-            .pointer(g.pointer.as_deref().unwrap_or(""))
-            .cloned()
-            .unwrap_or(Value::Null);
-        return (target, observed, Status::Fail, missing(g, doc));
+        return missing(g, doc, target);
     };
     let same = match (v.as_f64(), want.as_f64()) {
         (Some(a), Some(b)) => a == b,

@@ -6,7 +6,7 @@
 use muster_scope_check::check;
 use muster_scope_check::input::Files;
 use muster_scope_check::policy::Scope;
-use muster_shared::diff::{parse_unified, ChangeKind, FileChange};
+use muster_shared::diff::{parse_unified, ChangeKind};
 use muster_shared::schema::{BundleFile, IntegrationProblem};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -60,7 +60,7 @@ pub fn read(task: &str, patch: Vec<u8>) -> Result<TaskPatch, String> {
             .map_err(|e| format!("DIFF.patch: line {}: {}", line + e.at - 1, e.what))?;
         line += bytes.iter().filter(|b| **b == b'\n').count();
         let file = match changes.as_slice() {
-            [one] => bundle_file(one),
+            [one] => BundleFile::from(one),
             _ => {
                 return Err(format!(
                     "DIFF.patch: line {line}: a section that is not one file"
@@ -115,18 +115,6 @@ fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
         .iter()
         .position(|b| *b == b'\n')
         .map(|i| from + i)
-}
-
-/// A changed file as the bundle lists write it.
-pub fn bundle_file(c: &FileChange) -> BundleFile {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    BundleFile {
-        path: text(&c.path),
-        change: c.change,
-        old_path: c.old_path.as_deref().map(text),
-        mode: c.new_mode.clone(),
-        binary: c.binary,
-    }
 }
 
 /// The paths a list of changes touches: each file's path, and a rename's

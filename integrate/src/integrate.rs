@@ -101,6 +101,14 @@ impl Verdicts {
             t.reason = Some(one_line(&reason.into()));
         }
     }
+
+    /// The `taken` tasks would apply, but nothing lands: `clean`, because `why`.
+    fn hold_back(&mut self, taken: &BTreeSet<usize>, candidates: &[Candidate], why: &str) {
+        for k in taken {
+            let reason = format!("applies; held back because {why}");
+            self.set(candidates[*k].at, TaskOutcome::Clean, reason);
+        }
+    }
 }
 
 /// Runs the integration.
@@ -206,13 +214,7 @@ pub fn run(o: &Options) -> Result<Done> {
     };
     let mut logs = Vec::new();
     if left_out > 0 && (!o.partial || applied_ids.is_empty()) {
-        for k in &taken {
-            v.set(
-                candidates[*k].at,
-                TaskOutcome::Clean,
-                "applies; held back because the integration is blocked",
-            );
-        }
+        v.hold_back(&taken, &candidates, "the integration is blocked");
         doc.status = Status::Blocked;
         doc.reason = Some(summary(&v.tasks, left_out, o.partial));
     } else {
@@ -240,13 +242,7 @@ pub fn run(o: &Options) -> Result<Done> {
                     Some(c) => format!("the check `{command}` fails on the combined tree; it first fails with task {c}"),
                     None => format!("the check `{command}` fails on the combined tree"),
                 };
-                for k in &taken {
-                    v.set(
-                        candidates[*k].at,
-                        TaskOutcome::Clean,
-                        "applies; held back because the check fails",
-                    );
-                }
+                v.hold_back(&taken, &candidates, "the check fails");
                 doc.status = Status::Blocked;
                 doc.reason = Some(why);
                 doc.tasks = v.tasks;

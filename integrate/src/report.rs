@@ -7,7 +7,6 @@
 //! first, which then replaces `integrator/` (an earlier integration's
 //! directory is moved aside, then removed).
 
-use crate::change::bundle_file;
 use anyhow::{Context, Result};
 use muster_shared::diff::parse_raw_z;
 use muster_shared::git;
@@ -55,7 +54,7 @@ pub fn finish(
             let files: Vec<BundleFile> = parse_raw_z(&raw)
                 .context("reading git diff --raw of the result")?
                 .iter()
-                .map(bundle_file)
+                .map(BundleFile::from)
                 .collect();
             (files, git::diff_binary(repo, &doc.base, tree)?)
         }

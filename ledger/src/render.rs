@@ -265,26 +265,12 @@ fn md(events: &[&Event]) -> Result<Vec<u8>> {
         out.push('|');
         for cell in row {
             out.push(' ');
-            md_cell(cell, &mut out);
+            muster_shared::markdown::cell(cell, &mut out);
             out.push_str(" |");
         }
         out.push('\n');
     }
     Ok(out.into_bytes())
-}
-
-/// A Markdown table cell: `|` escaped as `\|` and `\` as `\\` (so that a
-/// backslash in the text cannot unescape the pipe after it), newlines and
-/// carriage returns as spaces.
-fn md_cell(cell: &str, out: &mut String) {
-    for c in cell.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\\' => out.push_str("\\\\"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ pub fn write(input: &Input<'_>) -> Result<Written> {
 
     let patch = git::diff_binary(repo, &base, &head)?;
     let changes = changes(repo, &head, &git::diff_raw_z(repo, &base, &head)?, &patch)?;
-    let files_changed: Vec<BundleFile> = changes.iter().map(bundle_file).collect();
+    let files_changed: Vec<BundleFile> = changes.iter().map(BundleFile::from).collect();
     let n_files = changes.len();
     let (report, scope_error) = check_scope(changes, input)?;
 
@@ -210,16 +210,6 @@ fn changes(repo: &Path, head: &str, raw: &[u8], patch: &[u8]) -> Result<Vec<File
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn bundle_file(c: &FileChange) -> BundleFile {
-    BundleFile {
-        path: text(&c.path),
-        change: c.change,
-        old_path: c.old_path.as_deref().map(text),
-        mode: c.new_mode.clone(),
-        binary: c.binary,
-    }
 }
 
 /// The change against the scope (protected paths and gitlinks as configured),

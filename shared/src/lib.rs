@@ -19,6 +19,7 @@ pub mod hash;
 pub mod id;
 pub mod io;
 pub mod json_pieces;
+pub mod markdown;
 pub mod par;
 pub mod runid;
 pub mod schema;

@@ -17,7 +17,7 @@ pub(super) fn md(v: &Verdict) -> String {
         out.push('|');
         for cell in [&row.name, &row.target, &observed(&row.observed), status] {
             out.push(' ');
-            md_cell(cell, &mut out);
+            muster_shared::markdown::cell(cell, &mut out);
             out.push_str(" |");
         }
         out.push('\n');
@@ -49,20 +49,6 @@ pub(super) fn md(v: &Verdict) -> String {
         out.push_str("\n**Shadow mode:** gates evaluated and reported; the exit code is 0.\n");
     }
     out
-}
-
-/// A Markdown table cell: `|` escaped as `\|` and `\` as `\\` (so a
-/// backslash in the text cannot unescape the pipe after it), newlines and
-/// carriage returns as spaces. The same rule as the ledger's `--format md`.
-fn md_cell(cell: &str, out: &mut String) {
-    for c in cell.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\\' => out.push_str("\\\\"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
 }
 
 /// Text on one line: newlines and carriage returns as spaces, so that text

@@ -164,22 +164,27 @@ fn utf8(bytes: &[u8]) -> String {
 }
 
 impl Repo {
-    /// A repository at `p/repo` whose base commit holds what `setup`
-    /// writes, with `.muster/.gitignore` as muster writes it.
-    pub fn new(setup: impl FnOnce(&Path)) -> Repo {
+    /// The fixture's directories, no repository yet.
+    fn layout() -> Repo {
         let tmp = tempfile::tempdir().unwrap();
         for d in ["home/.config", "work", "outside", "p"] {
             std::fs::create_dir_all(tmp.path().join(d)).unwrap();
         }
         let root = tmp.path().join("p/repo");
-        let mut repo = Repo {
+        Repo {
             tmp,
-            root: root.clone(),
+            root,
             base: String::new(),
             run_id: String::new(),
             commits: Cell::new(0),
-        };
-        let parent = root.parent().unwrap().to_path_buf();
+        }
+    }
+
+    /// A repository at `p/repo` whose base commit holds what `setup`
+    /// writes, with `.muster/.gitignore` as muster writes it.
+    pub fn new(setup: impl FnOnce(&Path)) -> Repo {
+        let mut repo = Repo::layout();
+        let (root, parent) = (repo.root.clone(), repo.parent());
         repo.git_in(&parent, &["init", "-q", "-b", "main", "repo"]);
         put(&root, ".muster/.gitignore", "*\n");
         setup(&root);
@@ -194,19 +199,8 @@ impl Repo {
     /// for replaying real commits: `base` is its HEAD, and the caller sets
     /// `base` and `run_id` for each run it makes.
     pub fn clone_of(src: &Path) -> Repo {
-        let tmp = tempfile::tempdir().unwrap();
-        for d in ["home/.config", "work", "outside", "p"] {
-            std::fs::create_dir_all(tmp.path().join(d)).unwrap();
-        }
-        let root = tmp.path().join("p/repo");
-        let mut repo = Repo {
-            tmp,
-            root: root.clone(),
-            base: String::new(),
-            run_id: String::new(),
-            commits: Cell::new(0),
-        };
-        let parent = root.parent().unwrap().to_path_buf();
+        let mut repo = Repo::layout();
+        let parent = repo.parent();
         let from = src.to_str().unwrap();
         repo.git_in(&parent, &["clone", "-q", "--no-checkout", from, "repo"]);
         repo.base = repo.git(&["rev-parse", "HEAD"]);

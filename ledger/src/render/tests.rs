@@ -423,7 +423,7 @@ fn md_cells_stay_in_their_column() {
     #[track_caller]
     fn cell(s: &str, want: &str) {
         let mut out = String::new();
-        md_cell(s, &mut out);
+        muster_shared::markdown::cell(s, &mut out);
         assert_eq!(out, want, "{s:?}");
     }
     cell("a|b", "a\\|b");

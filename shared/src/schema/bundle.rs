@@ -1,6 +1,6 @@
 //! `muster.bundle/v1`: a worker's bundle manifest (`MANIFEST.json`, DESIGN.md section 7).
 
-use crate::diff::ChangeKind;
+use crate::diff::{ChangeKind, FileChange};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -62,5 +62,20 @@ impl super::Document for Bundle {
 
     fn schema_field(&self) -> Option<&str> {
         Some(&self.schema)
+    }
+}
+
+impl From<&FileChange> for BundleFile {
+    /// A changed file as a bundle lists it (paths that are not UTF-8 shown
+    /// with U+FFFD).
+    fn from(c: &FileChange) -> BundleFile {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        BundleFile {
+            path: text(&c.path),
+            change: c.change,
+            old_path: c.old_path.as_deref().map(text),
+            mode: c.new_mode.clone(),
+            binary: c.binary,
+        }
     }
 }
