@@ -7,7 +7,7 @@ NODEDIR := tests/node
 export MUSTER_BIN_DIR := $(CURDIR)/target/debug
 export MUSTER_PYTHON  := $(CURDIR)/$(PYENV)/bin/python3
 
-.PHONY: all build test lint bench demo pydeps nodedeps clean fuzz
+.PHONY: all build test lint bench demo oneshot pydeps nodedeps clean fuzz
 
 all: build
 
@@ -44,6 +44,7 @@ bench:
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/plan.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/run.sh
 	MUSTER_BIN_DIR=$(CURDIR)/target/release bash bench/integrate.sh
+	python3 bench/benchmarks.py
 
 # Fuzz the diff reader and the glob compiler (cargo fuzz on stable, RUSTC_BOOTSTRAP=1),
 # FUZZ_SECONDS per target (default 600); keeps the minimized corpus in
@@ -53,6 +54,12 @@ fuzz:
 
 demo: build
 	bash examples/demo.sh
+
+# The whole job on your repository: make oneshot REPO=path/to/repo TASKS=tasks.json
+# (optional: CHECK="make test" GATES=gates.json MAX_OUTSTANDING=4 INTO=branch).
+oneshot: build
+	@test -n "$(REPO)" -a -n "$(TASKS)" || { echo "usage: make oneshot REPO=path/to/repo TASKS=tasks.json [CHECK=cmd] [GATES=file]" >&2; exit 64; }
+	bash scripts/oneshot.sh "$(REPO)" "$(TASKS)"
 
 clean:
 	$(CARGO) clean

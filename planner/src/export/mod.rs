@@ -36,6 +36,7 @@
 //! ledgers, and runs:
 //!
 //! ```sh
+//! mkdir -p .muster
 //! muster-ledger merge --ledger .muster/ledger.jsonl muster-ci/ledgers/*.jsonl
 //! set --; for bundle in BUNDLES/*/; do set -- "$@" --bundle "$bundle"; done
 //! muster-integrate --plan "$MUSTER_PLAN" --ledger .muster/ledger.jsonl "$@" > muster-ci/integration.json
@@ -295,7 +296,11 @@ const RUN_TASK: [&str; 2] = [
 /// `muster-ci/ledgers/` and the bundles in `bundles/*/`.
 fn finish(bundles: &str) -> [Vec<String>; 3] {
     [
-        vec!["muster-ledger merge --ledger .muster/ledger.jsonl muster-ci/ledgers/*.jsonl".to_owned()],
+        vec![
+            // A fresh checkout has no state directory for the merged ledger.
+            "mkdir -p .muster".to_owned(),
+            "muster-ledger merge --ledger .muster/ledger.jsonl muster-ci/ledgers/*.jsonl".to_owned(),
+        ],
         vec![
             "set --".to_owned(),
             format!(r#"for bundle in {bundles}/*/; do set -- "$@" --bundle "$bundle"; done"#),

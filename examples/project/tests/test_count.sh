@@ -1,0 +1,1 @@
+check "count" "5" "$(sh "$here/bin/textkit" count hello)"

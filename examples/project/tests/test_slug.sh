@@ -1,0 +1,1 @@
+check "slug" "hello-world" "$(sh "$here/bin/textkit" slug "Hello, World!")"

@@ -1,0 +1,1 @@
+check "upper" "HELLO" "$(sh "$here/bin/textkit" upper hello)"
