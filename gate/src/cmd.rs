@@ -36,12 +36,16 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Approve an action on a run (publish, then lock), bound to its evidence.
+    #[command(after_help = format!("Examples:\n  muster-gate approve --action publish --run-id RUN --approver ana --role reviewer --reason \"read the diff and the check log\"\n  muster-gate approve --action lock --run-id RUN --approver bo --role maintainer --reason \"released as 2026.47\"\n\n{EXIT_STATUS}"))]
     Approve(ApproveArgs),
     /// Turn the global kill switch on or off.
+    #[command(after_help = format!("Examples:\n  muster-gate kill-switch --activate --by ops --reason \"bad deploy: stop everything\"\n  muster-gate kill-switch --deactivate --by ops --reason \"fixed in 2026.47.1\"\n\n{EXIT_STATUS}"))]
     KillSwitch(KillArgs),
     /// The kill switch, shadow mode, the latest runs, pending repairs.
+    #[command(after_help = format!("Examples:\n  muster-gate status\n  muster-gate status --ledger ci/ledger.jsonl --compact\n\n{EXIT_STATUS}"))]
     Status(CommonArgs),
     /// Queue a failed or abandoned task of a run again (plan next sees it).
+    #[command(after_help = format!("Examples:\n  muster-gate request-repair --run-id RUN --task T3 --by ana --reason \"flaky runner, try again\"\n\n{EXIT_STATUS}"))]
     RequestRepair(RepairArgs),
 }
 

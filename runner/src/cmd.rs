@@ -33,10 +33,13 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Ask a running (or interrupted) run to cancel one task, or all of it.
+    #[command(after_help = format!("Examples:\n  muster-run cancel --run-id run_20261122T010000Z_1a2b3c4d_001 --task T3 --reason \"wrong approach\"\n  muster-run cancel --run-id run_20261122T010000Z_1a2b3c4d_001 --reason \"stop everything\"\n\n{EXIT_STATUS}"))]
     Cancel(CancelArgs),
     /// Remove the worktrees finished runs left behind (the branches stay).
+    #[command(after_help = format!("Examples:\n  muster-run gc\n  muster-run gc --run-id run_20261122T010000Z_1a2b3c4d_001\n\n{EXIT_STATUS}"))]
     Gc(GcArgs),
     /// Check git, the repository and muster.json.
+    #[command(after_help = format!("Examples:\n  muster-run doctor\n  muster-run doctor --config ci/muster.json\n\n{EXIT_STATUS}"))]
     Doctor(CommonArgs),
 }
 
