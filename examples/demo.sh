@@ -36,12 +36,12 @@ JSON
 git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" -c user.name=demo -c user.email=demo@example.invalid commit -qm "textkit"
-(cd "$repo" && sh tests/run.sh)
+(cd "$repo" && make -s test)
 echo "tasks: $(grep -c '"id":' "$repo/tasks.json") in tasks.json; the agent: examples/workers/textkit-agent.sh"
 
-step "2. the whole job: scripts/oneshot.sh \$repo tasks.json, the project's tests as the check"
+step "2. the whole job: make oneshot REPO=\$repo TASKS=tasks.json CHECK=\"make test\" GATES=gates.json"
 set +e
-MUSTER_AUTHOR=dev CHECK="sh tests/run.sh" GATES="$repo/gates.json" bash "$root/scripts/oneshot.sh" "$repo" "$repo/tasks.json"
+MUSTER_AUTHOR=dev make -s -C "$root" oneshot REPO="$repo" TASKS="$repo/tasks.json" CHECK="make test" GATES="$repo/gates.json"
 rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "oneshot exited $rc, expected 2 (tasks blocked, as planned)"
