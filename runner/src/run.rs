@@ -654,8 +654,12 @@ fn collect(
 
 /// On `--resume`: each task the ledger has running was cut off when
 /// muster-run went down. Its worker finished if it left its exit code:
-/// collect it. Otherwise end what is left of its process group and let the
-/// task start again (`repair.requested`).
+/// collect it. A worker still running (its process group is there) is
+/// waited for, up to its timeout (else the stuck limit, else 5 minutes),
+/// and collected when it ends: killing it could cut it off after it did its
+/// work and run that work twice. Only a worker that is gone without an exit
+/// code, or does not end in time, is killed and its task started again
+/// (`repair.requested`).
 fn adopt_interrupted(
     plan: &Plan,
     index: &BTreeMap<&str, usize>,
@@ -673,15 +677,33 @@ fn adopt_interrupted(
         let t = &plan.tasks[i];
         let dir = opts.paths.task_dir(id)?;
         let worktree = opts.paths.worktree(id)?;
-        let code = std::fs::read_to_string(dir.join(".exit"))
-            .ok()
-            .and_then(|s| s.trim().parse::<i32>().ok());
+        let exit_code = || {
+            std::fs::read_to_string(dir.join(".exit"))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+        };
         let pgid = std::fs::read_to_string(dir.join(".pgid"))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
+        let limit = t
+            .timeout_s
+            .or(opts.timeout_s)
+            .or(opts.stuck_after_s)
+            .map_or(Duration::from_secs(300), Duration::from_secs);
+        let deadline = std::time::Instant::now() + limit;
+        let mut code = exit_code();
+        while code.is_none()
+            && pgid.is_some_and(crate::worker::group_alive)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+            code = exit_code();
+        }
         if let Some(pgid) = pgid {
             crate::worker::kill_group(pgid);
         }
+        // A worker that ended while it was being killed left its code.
+        let code = code.or_else(exit_code);
         match code {
             Some(c) if worktree.exists() => {
                 // A commit cut off by the crash leaves its lock behind;

@@ -252,6 +252,14 @@ fn tree_fingerprint(root: &Path) -> u64 {
     hasher.finish()
 }
 
+/// Whether process group `pgid` still has a process (a zombie counts).
+pub fn group_alive(pgid: i32) -> bool {
+    match Pid::from_raw(pgid).filter(|_| pgid > 1) {
+        Some(pid) => rustix::process::test_kill_process_group(pid).is_ok(),
+        None => false,
+    }
+}
+
 /// Sends SIGKILL to process group `pgid`, if it is still there: what is
 /// left of a worker whose muster-run went down (`--resume`).
 pub fn kill_group(pgid: i32) {
