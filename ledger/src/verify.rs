@@ -227,7 +227,7 @@ fn verify_file_with(
     ))
 }
 
-const BLOCK: usize = 4 << 20;
+const BLOCK: usize = 256 << 10;
 
 /// The offset of the first newline at or after `from`, if any before `end`.
 fn next_newline(f: &File, mut from: usize, end: usize) -> std::io::Result<Option<usize>> {
