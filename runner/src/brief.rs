@@ -31,6 +31,16 @@ pub fn brief(task: &Task, run_id: &str, files: &[(String, Vec<u8>)]) -> Result<S
     for g in &task.touches {
         let _ = writeln!(out, "- `{g}`");
     }
+    let none = unmatched(&task.touches, files);
+    if !none.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThese match no file of the repository yet (files to create, or a typo in the task):\n"
+        );
+        for g in &none {
+            let _ = writeln!(out, "- `{g}`");
+        }
+    }
     let _ = writeln!(
         out,
         "\nAny other change makes the task BLOCKED. Write a REPORT.json into $MUSTER_BUNDLE_DIR to report metrics, spawn candidates or questions.\n"
@@ -87,6 +97,21 @@ pub fn brief(task: &Task, run_id: &str, files: &[(String, Vec<u8>)]) -> Result<S
         let _ = writeln!(out, "## What those files hold now\n\n{pack}");
     }
     Ok(out)
+}
+
+/// The `touches` patterns that take none of `files` (every file at the base
+/// the task's allowlist takes): DESIGN section 4, "a pattern that matches
+/// nothing in the repo is reported". A file the task is to create, or a
+/// typo. A pattern that does not parse is left to the scope check.
+pub fn unmatched<'a>(touches: &'a [String], files: &[(String, Vec<u8>)]) -> Vec<&'a str> {
+    touches
+        .iter()
+        .filter(|g| {
+            Pattern::parse(g)
+                .is_ok_and(|p| !files.iter().any(|(path, _)| p.is_match(path.as_bytes())))
+        })
+        .map(String::as_str)
+        .collect()
 }
 
 /// The files of `repo` at `base` (path and contents), in path order: what
@@ -153,6 +178,21 @@ mod tests {
             "id": "T1", "goal": "Fix the parser", "touches": touches,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn patterns_that_match_no_file_are_named() {
+        let files = vec![("src/auth/login.py".to_string(), b"x\n".to_vec())];
+        let touches: Vec<String> = ["src/auth/", "src/auht/", "docs/new.md"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(unmatched(&touches, &files), ["src/auht/", "docs/new.md"]);
+        let b = brief(&task(&["src/auth/", "src/auht/"]), "run_1", &files).unwrap();
+        assert!(b.contains("match no file of the repository yet"), "{b}");
+        assert!(b.contains("- `src/auht/`\n\nAny other change"), "{b}");
+        let all = brief(&task(&["src/auth/"]), "run_1", &files).unwrap();
+        assert!(!all.contains("match no file"), "{all}");
     }
 
     #[test]

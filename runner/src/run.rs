@@ -409,6 +409,18 @@ fn start(t: &Task, i: usize, opts: &Options) -> Result<Active> {
     let files = brief::files_at(&opts.repo, &opts.base, |p| {
         set.first_match(p.as_bytes()).is_some()
     })?;
+    let none = brief::unmatched(&t.touches, &files);
+    if !none.is_empty() {
+        let list = none.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>();
+        say(
+            opts,
+            &format!(
+                "{}: touches {} match no file in the repository yet",
+                t.id,
+                list.join(", ")
+            ),
+        );
+    }
     let brief_path = dir.join("BRIEF.md");
     let text = brief::brief(t, &paths.run_id, &files)?;
     muster_shared::io::write_atomic(&brief_path, text.as_bytes())?;
