@@ -7,6 +7,8 @@
 
 use anyhow::{Context, Result};
 use muster_shared::git;
+use muster_shared::schema::{CheckResult, CheckRun};
+use muster_shared::Status;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::Path;
@@ -56,6 +58,65 @@ impl Checker<'_> {
             remove(done)?;
         }
         Ok(status.code())
+    }
+}
+
+impl Checker<'_> {
+    /// Runs the check on `tree` (holding all `applied` tasks), its log in
+    /// `out/LOGS/check-N.log`; when it fails and `bisect` is on, on prefixes
+    /// of `applied` (`prefix_tree(n)`: the tree of the first n) to name the
+    /// task that first makes it fail. `logs` gets each log's name.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check(
+        &self,
+        out: &Path,
+        tree: &str,
+        applied: &[String],
+        bisect: bool,
+        prefix_tree: impl Fn(usize) -> Result<String>,
+        logs: &mut Vec<String>,
+        progress: &dyn Fn(&str),
+    ) -> Result<CheckResult> {
+        let logs_dir = out.join("LOGS");
+        std::fs::create_dir_all(&logs_dir)
+            .with_context(|| format!("creating {}", logs_dir.display()))?;
+        let mut runs: Vec<CheckRun> = Vec::new();
+        let mut once = |n: usize, tree: &str| -> Result<bool> {
+            let name = format!("LOGS/check-{}.log", runs.len() + 1);
+            progress(&format!(
+                "checking {n} of {} tasks: {}",
+                applied.len(),
+                self.command
+            ));
+            let code = self.run(tree, &out.join(&name))?;
+            logs.push(name.clone());
+            runs.push(CheckRun {
+                tasks: n,
+                tree: tree.to_string(),
+                exit_code: code,
+                log: name,
+            });
+            Ok(code != Some(0))
+        };
+        let failed = once(applied.len(), tree)?;
+        let mut culprit = None;
+        if failed && bisect && !applied.is_empty() {
+            let first_bad = self::bisect(applied.len(), |n| {
+                let t = prefix_tree(n)?;
+                once(n, &t)
+            })?;
+            culprit = applied.get(first_bad - 1).cloned();
+        }
+        Ok(CheckResult {
+            command: self.command.to_string(),
+            status: if failed {
+                Status::Blocked
+            } else {
+                Status::Pass
+            },
+            runs,
+            culprit,
+        })
     }
 }
 

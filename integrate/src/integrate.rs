@@ -9,21 +9,21 @@
 //! whole: nothing is combined. With it, the taken tasks are combined and
 //! the rest reported (WARN).
 
-use crate::apply::{self, Part};
+use crate::apply;
 use crate::change::{self, TaskPatch};
-use crate::check::{self, Checker};
-use crate::merge3::{self, Merged};
+use crate::check::Checker;
+use crate::combine::{combine, Combined};
 use crate::overlap::{self, TaskChange};
 use crate::validate;
 use anyhow::{Context, Result};
 use muster_scope_check::policy::Scope;
 use muster_shared::schema::{
-    BundleFile, CheckResult, CheckRun, IntegratedTask, Integration, IntegrationConflict,
-    IntegrationOverlap, IntegrationProblem, IntegrationResult, TaskOutcome, TaskStatus,
+    BundleFile, IntegratedTask, Integration, IntegrationConflict, IntegrationOverlap,
+    IntegrationProblem, IntegrationResult, TaskOutcome, TaskStatus,
 };
 use muster_shared::Status;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One task to integrate, in order.
 #[derive(Debug, Clone)]
@@ -82,11 +82,13 @@ pub struct Done {
 }
 
 /// A task that passed every check of its own.
-struct Candidate {
+pub(crate) struct Candidate {
     /// Index in the task list.
-    at: usize,
-    patch: TaskPatch,
-    files: Vec<BundleFile>,
+    pub(crate) at: usize,
+    /// Its patch, split per file.
+    pub(crate) patch: TaskPatch,
+    /// The files the patch changes.
+    pub(crate) files: Vec<BundleFile>,
 }
 
 /// The verdict on each task so far.
@@ -232,7 +234,25 @@ pub fn run(o: &Options) -> Result<Done> {
                     _ => anyhow::bail!("the first {n} applied tasks do not combine alone"),
                 }
             };
-            let result = run_check(o, command, &tree, &applied_ids, prefix_tree, &mut logs)?;
+            let checker = Checker {
+                repo: &o.repo,
+                work: &o.work,
+                command,
+                env: vec![
+                    ("MUSTER_RUN_ID".into(), o.run_id.clone()),
+                    ("MUSTER_BASE".into(), o.base.clone()),
+                ],
+            };
+            let progress = |line: &str| say(o, line);
+            let result = checker.check(
+                &o.out,
+                &tree,
+                &applied_ids,
+                o.bisect,
+                prefix_tree,
+                &mut logs,
+                &progress,
+            )?;
             let failed = result.status != Status::Pass;
             doc.check = Some(result);
             if failed {
@@ -456,198 +476,6 @@ fn take(
         })
         .collect();
     (overlaps, conflicts, taken, shared)
-}
-
-/// What combining a set of tasks gave.
-enum Combined {
-    /// Everything applied: the index holds the combined tree.
-    Tree,
-    /// The three-way merge of `path` conflicts when task `k` is merged.
-    Conflict {
-        k: usize,
-        ranges: Vec<[u64; 2]>,
-        path: String,
-    },
-    /// git refused these patches.
-    Refused(Vec<apply::Refused>),
-}
-
-/// Combines the `taken` candidates onto the base in the scratch `index`:
-/// the write-shared paths merged three-way, everything else applied by git.
-fn combine(
-    o: &Options,
-    candidates: &[Candidate],
-    taken: &BTreeSet<usize>,
-    shared: &BTreeSet<String>,
-    index: &Path,
-) -> Result<Combined> {
-    let merged = match merge_shared(o, candidates, taken, shared)? {
-        Ok(merged) => merged,
-        Err((k, ranges, path)) => return Ok(Combined::Conflict { k, ranges, path }),
-    };
-    let merged_paths: BTreeSet<&str> = merged.iter().map(|m| m.0.as_str()).collect();
-    let parts: Vec<Part> = taken
-        .iter()
-        .map(|&k| part(&candidates[k], &o.tasks[candidates[k].at].id, &merged_paths))
-        .collect();
-    let refused = apply::apply(&o.repo, &o.base, &parts, index)?;
-    if !refused.is_empty() {
-        return Ok(Combined::Refused(refused));
-    }
-    for (path, mode, blob) in &merged {
-        apply::set(&o.repo, index, mode, blob, path)?;
-    }
-    Ok(Combined::Tree)
-}
-
-/// A merged write-shared file: path, mode, blob.
-type MergedFile = (String, String, String);
-
-/// Merges each shared path the taken tasks edit, in order, three-way over
-/// the base. Ok(Err) names the first task whose merge conflicts, its hunks
-/// and the path.
-#[allow(clippy::type_complexity)]
-fn merge_shared(
-    o: &Options,
-    candidates: &[Candidate],
-    taken: &BTreeSet<usize>,
-    shared: &BTreeSet<String>,
-) -> Result<Result<Vec<MergedFile>, (usize, Vec<[u64; 2]>, String)>> {
-    let mut out = Vec::new();
-    for path in shared {
-        let editors: Vec<usize> = taken
-            .iter()
-            .copied()
-            .filter(|&k| {
-                candidates[k]
-                    .patch
-                    .sections
-                    .iter()
-                    .any(|s| &s.file.path == path)
-            })
-            .collect();
-        if editors.len() < 2 {
-            continue;
-        }
-        let theirs_index = o.work.join("theirs.index");
-        apply::reset(&o.repo, &o.base, &theirs_index)?;
-        let Some((base_mode, base_blob)) = apply::entry(&o.repo, &theirs_index, path)? else {
-            anyhow::bail!("{path:?}: edited by tasks but not in the base");
-        };
-        let (mut mode, mut ours) = (base_mode.clone(), base_blob.clone());
-        for k in editors {
-            let c = &candidates[k];
-            let only: Vec<u8> = c
-                .patch
-                .sections
-                .iter()
-                .filter(|s| &s.file.path == path)
-                .flat_map(|s| c.patch.bytes(s).to_vec())
-                .collect();
-            let one = Part {
-                task: o.tasks[c.at].id.clone(),
-                patch: only,
-                paths: vec![path.clone()],
-            };
-            let refused = apply::apply(&o.repo, &o.base, &[one], &theirs_index)?;
-            if !refused.is_empty() {
-                // git refuses it alone too: the apply step reports it.
-                continue;
-            }
-            let Some((their_mode, theirs)) = apply::entry(&o.repo, &theirs_index, path)? else {
-                continue;
-            };
-            if their_mode != base_mode {
-                mode = their_mode;
-            }
-            match merge3::merge3(&o.repo, &o.work, path, &base_blob, &ours, &theirs)? {
-                Merged::Clean { blob } => ours = blob,
-                Merged::Conflicts(ranges) => return Ok(Err((k, ranges, path.clone()))),
-            }
-        }
-        out.push((path.clone(), mode, ours));
-    }
-    Ok(Ok(out))
-}
-
-/// A candidate's patch without the sections of `merged` paths.
-fn part(c: &Candidate, task: &str, merged: &BTreeSet<&str>) -> Part {
-    let keep: Vec<&change::Section> = c
-        .patch
-        .sections
-        .iter()
-        .filter(|s| !merged.contains(s.file.path.as_str()))
-        .collect();
-    Part {
-        task: task.to_string(),
-        patch: keep
-            .iter()
-            .flat_map(|s| c.patch.bytes(s).to_vec())
-            .collect(),
-        paths: keep
-            .iter()
-            .flat_map(|s| std::iter::once(s.file.path.clone()).chain(s.file.old_path.clone()))
-            .collect(),
-    }
-}
-
-/// Runs the check on `tree`; on failure with `--bisect`, on prefixes.
-fn run_check(
-    o: &Options,
-    command: &str,
-    tree: &str,
-    applied: &[String],
-    prefix_tree: impl Fn(usize) -> Result<String>,
-    logs: &mut Vec<String>,
-) -> Result<CheckResult> {
-    let checker = Checker {
-        repo: &o.repo,
-        work: &o.work,
-        command,
-        env: vec![
-            ("MUSTER_RUN_ID".into(), o.run_id.clone()),
-            ("MUSTER_BASE".into(), o.base.clone()),
-        ],
-    };
-    let logs_dir = o.out.join("LOGS");
-    std::fs::create_dir_all(&logs_dir)
-        .with_context(|| format!("creating {}", logs_dir.display()))?;
-    let mut runs: Vec<CheckRun> = Vec::new();
-    let mut once = |n: usize, tree: &str| -> Result<bool> {
-        let name = format!("LOGS/check-{}.log", runs.len() + 1);
-        say(
-            o,
-            &format!("checking {n} of {} tasks: {command}", applied.len()),
-        );
-        let code = checker.run(tree, &o.out.join(&name))?;
-        logs.push(name.clone());
-        runs.push(CheckRun {
-            tasks: n,
-            tree: tree.to_string(),
-            exit_code: code,
-            log: name,
-        });
-        Ok(code != Some(0))
-    };
-    let failed = once(applied.len(), tree)?;
-    let mut culprit = None;
-    if failed && o.bisect && !applied.is_empty() {
-        let first_bad = check::bisect(applied.len(), |n| {
-            let t = prefix_tree(n)?;
-            once(n, &t)
-        })?;
-        culprit = applied.get(first_bad - 1).cloned();
-    }
-    Ok(CheckResult {
-        command: command.to_string(),
-        status: if failed {
-            Status::Blocked
-        } else {
-            Status::Pass
-        },
-        runs,
-        culprit,
-    })
 }
 
 /// `3 of 5 tasks not integrated: T2 (conflict: …); T4 (rejected: …)`.

@@ -5,15 +5,16 @@
 //! [`integrate`] takes each task in the fixed order through [`validate`]
 //! (the bundle against its MANIFEST), [`change`] (its DIFF.patch, split per
 //! file, against its own file list and its scope), [`overlap`] (paths two
-//! tasks change), [`merge3`] (write-shared files both edited) and
-//! [`apply`] (git, on a scratch index, never fuzz); [`check`] tests the
-//! combined tree and bisects a failure; [`report`] writes the integrator
-//! directory.
+//! tasks change), then [`combine`]: [`merge3`] (write-shared files both
+//! edited) and [`apply`] (git, on a scratch index, never fuzz); [`check`]
+//! tests the combined tree and bisects a failure; [`into`] commits it;
+//! [`report`] writes the integrator directory.
 
 pub mod apply;
 pub mod change;
 pub mod check;
 pub mod cmd;
+pub mod combine;
 pub mod integrate;
 pub mod into;
 pub mod merge3;
