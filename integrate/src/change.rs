@@ -56,8 +56,13 @@ pub fn read(task: &str, patch: Vec<u8>) -> Result<TaskPatch, String> {
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(patch.len());
         let bytes = patch.get(start..end).unwrap_or_default();
-        let changes = parse_unified(bytes)
-            .map_err(|e| format!("DIFF.patch: line {}: {}", line + e.at - 1, e.what))?;
+        let changes = parse_unified(bytes).map_err(|e| {
+            format!(
+                "DIFF.patch: line {}: {}",
+                line + e.at.saturating_sub(1),
+                e.what
+            )
+        })?;
         line += bytes.iter().filter(|b| **b == b'\n').count();
         let file = match changes.as_slice() {
             [one] => BundleFile::from(one),
