@@ -9,7 +9,6 @@
 use crate::conflicts::Conflicts;
 use crate::graph::Graph;
 use anyhow::{bail, Result};
-use muster_shared::hash::IntSet;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -86,7 +85,10 @@ pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>)
     let mut wave = vec![usize::MAX; n];
     let mut waves: Vec<Vec<usize>> = Vec::new();
     let mut used: Vec<BTreeMap<&str, u64>> = Vec::new();
-    let mut taken: Vec<IntSet<usize>> = vec![IntSet::default(); conflicts.patterns()];
+    // Per pattern, the waves it may not go in, as a bitset (a few hundred
+    // waves: a handful of words; a hash set cost more than its lookups).
+    let mut taken: Vec<Vec<u64>> = vec![Vec::new(); conflicts.patterns()];
+    let has = |set: &[u64], w: usize| set.get(w / 64).is_some_and(|b| b & (1 << (w % 64)) != 0);
     let mut waiting: Vec<usize> = g.deps.iter().map(Vec::len).collect();
     let mut heap: BinaryHeap<Reverse<Next>> = (0..n)
         .filter(|&i| waiting[i] == 0)
@@ -101,7 +103,7 @@ pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>)
     while let Some(Reverse(Next { earliest, task, .. })) = heap.pop() {
         let mut w = earliest;
         loop {
-            let clash = conflicts.uses(task).iter().any(|&p| taken[p].contains(&w));
+            let clash = conflicts.uses(task).iter().any(|&p| has(&taken[p], w));
             let full = used.get(w).is_some_and(|u| {
                 g.tasks[task]
                     .resources
@@ -121,7 +123,11 @@ pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>)
         waves[w].push(task);
         for &p in conflicts.uses(task) {
             for &q in conflicts.near(p) {
-                taken[q].insert(w);
+                let set = &mut taken[q];
+                if set.len() <= w / 64 {
+                    set.resize(w / 64 + 1, 0);
+                }
+                set[w / 64] |= 1 << (w % 64);
             }
         }
         for (name, &k) in &g.tasks[task].resources {
