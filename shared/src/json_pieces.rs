@@ -69,10 +69,13 @@ impl Object {
                 if !(first && k == 0) {
                     out.push(b',');
                 }
-                if !compact {
+                if compact {
+                    // Straight into the chunk: no buffer per item.
+                    write_compact(&mut out, item);
+                } else {
                     out.extend_from_slice(b"\n    ");
+                    out.extend_from_slice(&value_bytes(item, compact, 2));
                 }
-                out.extend_from_slice(&value_bytes(item, compact, 2));
             }
             out
         });
@@ -93,6 +96,16 @@ impl Object {
         };
         self.pieces.push(end.to_vec());
         self.pieces
+    }
+}
+
+/// A value as serde writes it compact, appended to `out` (as
+/// [`value_bytes`] would give it).
+fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    if let Err(e) = serde_json::to_writer(&mut *out, value) {
+        out.truncate(start);
+        out.extend_from_slice(format!("{{\"error\":{:?}}}", e.to_string()).as_bytes());
     }
 }
 
