@@ -20,6 +20,13 @@
 //! order, so the first accepting state reached is reached by the least path;
 //! a DFA matches only after its end-of-input transition.
 //!
+//! An anchored pattern's automaton is mostly built from its *shape*: the
+//! rest of its globs after its leading literal directories
+//! (`services/pay/**/*.md` is `services/pay/` then `**/*.md`), compiled once
+//! per distinct shape, with a chain of states for the directories put
+//! before it. Thousands of scopes share a dozen shapes; a test holds the
+//! answers to those of each pattern's own automaton.
+//!
 //! Quicker ways to the same answer (the tests hold each to the general way):
 //!
 //! - **Two literal patterns** (no wildcard: `src/auth/`, `Cargo.toml`,
@@ -158,6 +165,14 @@ pub struct Intersector {
     below: HashMap<(usize, u32), Search, FnvBuild>,
     /// Whether the last answer was exact (see [`Intersector::was_exact`]).
     exact: bool,
+    /// The automata of the rests of anchored patterns after their leading
+    /// literal directories (`**/*.md` of `services/pay/**/*.md`), by the
+    /// rests' globs joined with NUL: thousands of patterns share a few
+    /// shapes, and each pattern's automaton is its leading directories
+    /// put before its shape's (see [`prefixed`]).
+    shapes: HashMap<String, Option<Table>, FnvBuild>,
+    /// Whether to build automata from shapes (tests turn it off to compare).
+    by_shape: bool,
 }
 
 impl Default for Intersector {
@@ -169,6 +184,8 @@ impl Default for Intersector {
             scratch: Scratch::default(),
             below: HashMap::default(),
             exact: true,
+            shapes: HashMap::default(),
+            by_shape: true,
         }
     }
 }
@@ -274,7 +291,23 @@ impl Intersector {
             return k;
         }
         let k = self.tables.len();
-        self.tables.push(compile(p));
+        let table = match split_lead(p).filter(|_| self.by_shape) {
+            Some((lead, rest)) => {
+                let key = rest.join("\0");
+                let shape = self
+                    .shapes
+                    .entry(key)
+                    .or_insert_with(|| compile_globs(&rest));
+                match shape {
+                    // Far below the size limits, the pattern's own
+                    // automaton would be too: the same answers.
+                    Some(t) if t.states() <= SHAPE_STATES => Some(prefixed(lead, t)),
+                    _ => compile(p),
+                }
+            }
+            None => compile(p),
+        };
+        self.tables.push(table);
         self.index.insert(p.text.clone(), k);
         k
     }
@@ -549,12 +582,108 @@ impl Table {
     }
 }
 
+/// A shape's automaton is used for a pattern only when it has at most
+/// this many states (a dense DFA of 256 classes would take 4 MiB, a
+/// quarter of [`SIZE_LIMIT`]); a bigger one, the pattern's own is built.
+const SHAPE_STATES: usize = 4096;
+
+/// An anchored pattern as its leading literal directories (`a/b/`) and the
+/// rests of its globs after them, when every glob starts with them as
+/// plain text. A path is taken iff it is the lead followed by a path a rest
+/// takes, among valid paths (globset's `a/**/b` is `a(/|/.*/)b`, and `a/` +
+/// `**/b` is `a/(/?|.*/)b`: they differ only on `a//b`).
+fn split_lead(p: &Pattern) -> Option<(&[u8], Vec<&str>)> {
+    if !p.anchored || p.lead.is_empty() || p.literal || p.globs.is_empty() {
+        return None;
+    }
+    let first = p.globs[0].as_bytes();
+    let mut len = 0;
+    for seg in &p.lead {
+        len += seg.len() + 1;
+    }
+    let lead = first.get(..len)?;
+    if lead.iter().any(|c| *c == 0 || SPECIAL.contains(c)) || lead.last() != Some(&b'/') {
+        return None;
+    }
+    let mut rest = Vec::with_capacity(p.globs.len());
+    for g in &p.globs {
+        let r = g.strip_prefix(std::str::from_utf8(lead).ok()?)?;
+        if r.is_empty() || r.starts_with('/') {
+            return None;
+        }
+        rest.push(r);
+    }
+    Some((lead, rest))
+}
+
+/// The automaton of `lead` (plain bytes) followed by what `shape` takes: a
+/// chain of states for the lead, then the shape's states; byte classes
+/// split so that each byte of the lead has its own.
+fn prefixed(lead: &[u8], shape: &Table) -> Table {
+    if shape.next.iter().all(|&t| t == DEAD) && !shape.accept.iter().any(|&a| a) {
+        return Table::nothing();
+    }
+    // New classes: (the shape's class, the lead byte or none), numbered in
+    // order of first appearance in RANK order.
+    let mut classes = [0u8; 256];
+    let mut keys: Vec<(u8, u16)> = Vec::new();
+    let mut of_class: Vec<usize> = Vec::new();
+    let mut byte_of: Vec<Option<u8>> = Vec::new();
+    for (i, &b) in BY_RANK.iter().enumerate() {
+        let lit = if lead.contains(&b) { u16::from(b) } else { 256 };
+        let key = (shape.classes[i], lit);
+        let c = match keys.iter().position(|k| *k == key) {
+            Some(c) => c,
+            None => {
+                keys.push(key);
+                of_class.push(usize::from(shape.classes[i]));
+                byte_of.push((lit < 256).then_some(b));
+                keys.len() - 1
+            }
+        };
+        classes[i] = c as u8;
+    }
+    let class_len = keys.len();
+    let m = lead.len();
+    let states = m + shape.states();
+    let mut next = Vec::with_capacity(states * class_len);
+    for (i, &want) in lead.iter().enumerate() {
+        for &b in &byte_of {
+            next.push(if b == Some(want) {
+                (i + 1) as u32
+            } else {
+                DEAD
+            });
+        }
+    }
+    for s in 0..shape.states() {
+        for &rc in &of_class {
+            let t = shape.next[s * shape.class_len + rc];
+            next.push(if t == DEAD { DEAD } else { t + m as u32 });
+        }
+    }
+    let mut accept = vec![false; m];
+    accept.extend_from_slice(&shape.accept);
+    Table {
+        next,
+        accept,
+        classes,
+        class_len,
+    }
+}
+
 /// The pattern's automaton: one regex per glob (globset's, with its
 /// settings) in one DFA, matched whole from an anchored start. None when it
 /// cannot be built within [`SIZE_LIMIT`].
 fn compile(p: &Pattern) -> Option<Table> {
-    let mut regexes = Vec::with_capacity(p.globs.len());
-    for g in &p.globs {
+    compile_globs(&p.globs)
+}
+
+/// The automaton of globs (see [`compile`]).
+fn compile_globs<S: AsRef<str>>(globs: &[S]) -> Option<Table> {
+    let mut regexes = Vec::with_capacity(globs.len());
+    for g in globs {
+        let g = g.as_ref();
         regexes.push(glob(g).ok()?.regex().to_string());
     }
     let dfa = dense::Builder::new()

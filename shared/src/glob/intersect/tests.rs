@@ -426,3 +426,59 @@ fn too_big_automata_are_sound_and_say_so() {
     assert_eq!(x.witness(&p("*.md"), &p("*.rs")), None);
     assert!(x.was_exact());
 }
+
+/// An anchored pattern's automaton built from its shape (its leading
+/// literal directories before the shape's automaton) gives the answers of
+/// the pattern's own automaton.
+#[test]
+fn automata_from_shapes_agree_with_the_patterns_own() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut patterns: Vec<Pattern> = [
+        "a/**/*.md",
+        "a/b/**",
+        "a/b/**/",
+        "a/b/*/",
+        "a/b/**/c/**",
+        "a/b/*.rs",
+        "a/b/?b",
+        "a/[ab]/c",
+        "a/b/\\*c/*.md",
+        "/a/b/**/x.md",
+        "a/x.md/**/*",
+        "src/a*/**",
+    ]
+    .iter()
+    .map(|t| pat(t))
+    .collect();
+    while patterns.len() < 200 {
+        if let Some(p) = random_pattern(&mut rng, false) {
+            // Half of them under a literal directory or two.
+            let under = ["", "a/", "a/b/"][rng.below(3)];
+            patterns.push(pat(&format!("{under}{}", p.text.trim_start_matches('/'))));
+        }
+    }
+    let shaped = patterns.iter().filter(|p| split_lead(p).is_some()).count();
+    assert!(shaped > 40, "{shaped}");
+    let mut x = Intersector::new();
+    let mut y = Intersector::new();
+    y.by_shape = false;
+    for a in &patterns {
+        for b in &patterns {
+            assert_eq!(
+                x.dfa_witness(a, b),
+                y.dfa_witness(a, b),
+                "{:?} {:?}",
+                a.text,
+                b.text
+            );
+            assert_eq!(x.was_exact(), y.was_exact());
+            assert_eq!(
+                x.witness(a, b),
+                y.witness(a, b),
+                "{:?} {:?}",
+                a.text,
+                b.text
+            );
+        }
+    }
+}
