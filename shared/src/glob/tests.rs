@@ -393,3 +393,24 @@ fn literal_fast_path_agrees_with_globset() {
         }
     }
 }
+
+/// Pattern::parse checks with globset only the globs that have a class,
+/// braces or an escape: globset accepts every other string.
+#[test]
+fn globset_accepts_globs_without_classes_braces_or_escapes() {
+    let alphabet = ["*", "**", "?", "/", "a", ",", "]", "!", "-", ".", "é", " "];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        let mut g = String::new();
+        for _ in 0..(state % 9) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            g.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
+        }
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        assert!(super::glob(&g).is_ok(), "{g:?}");
+    }
+}
