@@ -196,9 +196,9 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
         resources: cfg.resources,
         all_conflicts: a.all_conflicts,
     };
-    let p = plan::plan(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
+    let p = plan::plan_listed(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
     let mut out = Outcome::new(Status::Pass, Vec::new());
-    out.stdout_pieces = plan_json(&p, c.compact);
+    out.stdout_pieces = planned_json(&p, c.compact);
     std::mem::forget(p); // as in run_next: the OS frees faster
     Ok(out)
 }
@@ -206,12 +206,32 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
 /// The plan as JSON, its tasks and conflicts written on every core: the
 /// same bytes as [`to_json`] (a test holds them to it).
 pub fn plan_json(p: &Plan, compact: bool) -> Vec<Vec<u8>> {
+    plan_json_with(p, compact, |o| o.array("conflicts", &p.conflicts))
+}
+
+/// [`plan_json`] of [`plan::Planned::into_plan`], written without making
+/// the conflicts' records: the same bytes (a test holds them to it).
+pub fn planned_json(p: &plan::Planned, compact: bool) -> Vec<Vec<u8>> {
+    let listed = p.conflicts.json(&p.plan.tasks, compact);
+    plan_json_with(&p.plan, compact, |o| {
+        o.array_by("conflicts", p.conflicts.len(), |out, i| {
+            listed.write(out, i)
+        });
+    })
+}
+
+/// The plan's fields in its order, the conflicts written by `conflicts`.
+fn plan_json_with(
+    p: &Plan,
+    compact: bool,
+    conflicts: impl FnOnce(&mut muster_shared::json_pieces::Object),
+) -> Vec<Vec<u8>> {
     let mut o = muster_shared::json_pieces::Object::new(compact);
     o.field("schema", &p.schema);
     o.array("tasks", &p.tasks);
     o.field("waves", &p.waves);
     o.field("ready", &p.ready);
-    o.array("conflicts", &p.conflicts);
+    conflicts(&mut o);
     o.field("critical_path", &p.critical_path);
     o.field("max_outstanding", &p.max_outstanding);
     o.field("stats", &p.stats);
@@ -290,6 +310,57 @@ mod tests {
     #[test]
     fn flags_are_consistent() {
         Args::command().debug_assert();
+    }
+
+    /// planned_json writes what plan_json writes of the whole plan, the
+    /// conflicts on every core and across pieces, with texts to escape
+    /// (quotes, backslashes, a control character, non-ASCII) and a pair too
+    /// complex to intersect (no witness).
+    #[test]
+    fn planned_json_is_plan_json() {
+        let raw = b"\xff\xff\xff\xff\xff\xff\xff\xff\xbf*[:alpha:]???????????????\xff\xff\xff\xff\xff\x08\xff";
+        let big = String::from_utf8_lossy(raw).into_owned();
+        let odd = [
+            "src/",
+            "src/\"q\"/**",
+            "src/\\*.rs",
+            "docs/é/*.md",
+            "Z",
+            &big,
+        ];
+        let tasks = |n: usize| -> Vec<muster_shared::schema::Task> {
+            (0..n)
+                .map(|i| {
+                    serde_json::from_value(serde_json::json!({
+                        "id": format!("T{i:03}"), "goal": "g",
+                        "deps": if i > 7 && i % 3 == 0 { vec![format!("T{:03}", i - 7)] } else { vec![] },
+                        "touches": [odd[i % odd.len()], format!("src/{}/x", i % 5)],
+                    }))
+                    .unwrap()
+                })
+                .collect()
+        };
+        for (n, all_conflicts) in [(12, false), (12, true), (400, false), (400, true)] {
+            let opts = plan::Options {
+                max_outstanding: 3,
+                all_conflicts,
+                ..plan::Options::default()
+            };
+            let listed = plan::plan_listed(tasks(n), &opts).unwrap();
+            let whole = plan::plan(tasks(n), &opts).unwrap();
+            assert!(!whole.conflicts.is_empty());
+            assert!(whole.conflicts.iter().any(|c| c.witness.is_none()));
+            assert!(whole.conflicts.iter().any(|c| c.reason.contains('"')));
+            assert_eq!(whole.stats.conflicts, listed.conflicts.len());
+            for compact in [false, true] {
+                assert_eq!(
+                    String::from_utf8(planned_json(&listed, compact).concat()).unwrap(),
+                    String::from_utf8(plan_json(&whole, compact).concat()).unwrap(),
+                    "{n} tasks, all_conflicts {all_conflicts}, compact {compact}"
+                );
+            }
+            assert_eq!(listed.into_plan(), whole);
+        }
     }
 
     /// plan_json names the plan's fields in its order, with its values.

@@ -22,7 +22,7 @@
 use crate::graph::Graph;
 use muster_shared::glob::intersect::Intersector;
 use muster_shared::hash::IntMap;
-use muster_shared::schema::Conflict;
+use muster_shared::schema::{Conflict, Task};
 use std::sync::Arc;
 
 /// Below this many candidate pairs one thread decides them all.
@@ -246,7 +246,7 @@ impl Conflicts {
     /// Every conflicting pair of tasks, each with the first pair of their
     /// patterns (in touches order) that overlap. Quadratic in the tasks
     /// sharing an area; for small plans and for looking one pair up.
-    pub fn every_pair(&self, g: &Graph) -> Vec<Conflict> {
+    pub fn every_pair(self, g: &Graph) -> Listed {
         let mut hits: Vec<Hit> = Vec::new();
         for (k, &(p, q, _)) in self.found.iter().enumerate() {
             for a in &self.users[p] {
@@ -262,7 +262,7 @@ impl Conflicts {
             }
         }
         hits.sort_unstable();
-        self.documents(g, hits)
+        self.listed(g, hits)
     }
 
     /// Enough pairs to order every conflicting pair: for each overlapping
@@ -271,7 +271,7 @@ impl Conflicts {
     /// one before it. Any two conflicting tasks are then ordered through a
     /// chain of listed pairs (or by their dependencies). Linear in the
     /// tasks per pattern pair.
-    pub fn ordering_pairs(&self, g: &Graph, wave: &[usize]) -> Vec<Conflict> {
+    pub fn ordering_pairs(self, g: &Graph, wave: &[usize]) -> Listed {
         // Each pattern's users in wave order: (wave, task, at).
         let chains: Vec<Vec<(usize, u32, u32)>> = self
             .users
@@ -336,35 +336,96 @@ impl Conflicts {
         // Sorted runs, one per core: a stable sort merges them.
         let mut hits: Vec<Hit> = parts.into_iter().flatten().collect();
         hits.sort();
-        self.documents(g, hits)
+        self.listed(g, hits)
     }
 
-    /// The listed pairs as the plan writes them, from sorted hits: each
-    /// task pair once, with its first hit. Ids, reasons and witnesses are
-    /// made once and shared.
-    fn documents(&self, g: &Graph, mut hits: Vec<Hit>) -> Vec<Conflict> {
+    /// The listed pairs from sorted hits: each task pair once, with its
+    /// first hit, as the patterns that overlap.
+    fn listed(self, g: &Graph, mut hits: Vec<Hit>) -> Listed {
         hits.dedup_by_key(|h| (h.a, h.b));
-        let ids: Vec<Arc<str>> = g.tasks.iter().map(|t| Arc::from(t.id.as_str())).collect();
-        let witnesses: Vec<Option<Arc<str>>> = self
-            .found
+        let pairs = hits
             .iter()
-            .map(|f| f.2.as_deref().map(Arc::from))
+            .map(|h| Pair {
+                a: h.a,
+                b: h.b,
+                pa: g.touches[h.a as usize][h.at_a as usize] as u32,
+                pb: g.touches[h.b as usize][h.at_b as usize] as u32,
+                k: h.k,
+            })
             .collect();
-        muster_shared::par::map_chunks(hits.len(), LIST_PARALLEL_FROM, |range| {
+        Listed {
+            pairs,
+            patterns: g.patterns.iter().map(|p| p.text.clone()).collect(),
+            witnesses: self.found.into_iter().map(|f| f.2).collect(),
+        }
+    }
+}
+
+/// The pairs a plan lists, as indexes: made into [`Conflict`] records
+/// ([`Listed::records`]) for a library caller, or written straight to JSON
+/// ([`Listed::json`]) by the CLI, the same bytes without the records.
+#[derive(Debug, Clone, Default)]
+pub struct Listed {
+    /// Sorted by tasks, each task pair once.
+    pairs: Vec<Pair>,
+    /// The graph's pattern texts, by number.
+    patterns: Vec<String>,
+    /// Per overlapping pattern pair, its witness (None: too complex to
+    /// intersect exactly).
+    witnesses: Vec<Option<String>>,
+}
+
+/// A listed pair: tasks `a < b` (indexes in id order), the overlapping
+/// patterns `pa` (of `a`) and `pb` (of `b`), and `k` the pattern pair (its
+/// witness).
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    a: u32,
+    b: u32,
+    pa: u32,
+    pb: u32,
+    k: u32,
+}
+
+/// Reasons made so far, by (pattern, pattern, exact).
+type Reasons = IntMap<(u32, u32, bool), Arc<str>>;
+
+/// What a reason says after the patterns, when the overlap is not exact.
+const MAYBE: &str = "may overlap: too complex to intersect exactly, so kept apart to be safe";
+
+impl Listed {
+    /// How many pairs.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The pairs as records, for `tasks` (the graph's, in id order). Ids,
+    /// reasons and witnesses are made once and shared.
+    pub fn records(&self, tasks: &[Task]) -> Vec<Conflict> {
+        let ids: Vec<Arc<str>> = tasks.iter().map(|t| Arc::from(t.id.as_str())).collect();
+        let witnesses: Vec<Option<Arc<str>>> = self
+            .witnesses
+            .iter()
+            .map(|w| w.as_deref().map(Arc::from))
+            .collect();
+        muster_shared::par::map_chunks(self.pairs.len(), LIST_PARALLEL_FROM, |range| {
             let mut reasons = Reasons::default();
-            hits[range]
+            self.pairs[range]
                 .iter()
                 .map(|h| {
-                    let (a, b) = (h.a as usize, h.b as usize);
                     let witness = witnesses[h.k as usize].clone();
-                    let (pa, pb) = (g.touches[a][h.at_a as usize], g.touches[b][h.at_b as usize]);
                     let reason = reasons
-                        .entry((pa, pb, witness.is_some()))
-                        .or_insert_with(|| reason(g, pa, pb, witness.is_some()))
+                        .entry((h.pa, h.pb, witness.is_some()))
+                        .or_insert_with(|| self.reason(h.pa, h.pb, witness.is_some()))
                         .clone();
                     Conflict {
-                        a: ids[a].clone(),
-                        b: ids[b].clone(),
+                        a: ids[h.a as usize].clone(),
+                        b: ids[h.b as usize].clone(),
                         reason,
                         witness,
                     }
@@ -375,21 +436,106 @@ impl Conflicts {
         .flatten()
         .collect()
     }
+
+    /// Why two tasks conflict: their patterns `pa` and `pb` overlap, for
+    /// sure (`exact`) or maybe.
+    fn reason(&self, pa: u32, pb: u32, exact: bool) -> Arc<str> {
+        let (pa, pb) = (&self.patterns[pa as usize], &self.patterns[pb as usize]);
+        let how = if exact { "overlap" } else { MAYBE };
+        format!("touches '{pa}' and '{pb}' {how}").into()
+    }
+
+    /// A writer of the pairs as JSON array items, for `tasks` (the graph's,
+    /// in id order): each item the bytes serde writes for its record.
+    pub fn json<'a>(&'a self, tasks: &'a [Task], compact: bool) -> ListedJson<'a> {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let unquoted = |s: &str| {
+            let mut q = quoted(s);
+            q.pop();
+            q.remove(0);
+            q
+        };
+        ListedJson {
+            listed: self,
+            tasks,
+            compact,
+            patterns: self.patterns.iter().map(|p| unquoted(p)).collect(),
+            witnesses: self
+                .witnesses
+                .iter()
+                .map(|w| w.as_deref().map_or_else(|| "null".to_string(), quoted))
+                .collect(),
+        }
+    }
 }
 
-/// Reasons made so far, by (pattern, pattern, exact).
-type Reasons = IntMap<(usize, usize, bool), Arc<str>>;
+/// Writes [`Listed`] pairs as JSON, from texts escaped once.
+#[derive(Debug)]
+pub struct ListedJson<'a> {
+    listed: &'a Listed,
+    tasks: &'a [Task],
+    compact: bool,
+    /// Each pattern's text as in a JSON string, without the quotes.
+    patterns: Vec<String>,
+    /// Each witness as a JSON value: a string, or null.
+    witnesses: Vec<String>,
+}
 
-/// Why two tasks conflict: their patterns `pa` and `pb` overlap, for sure
-/// (`exact`) or maybe.
-fn reason(g: &Graph, pa: usize, pb: usize, exact: bool) -> Arc<str> {
-    let (pa, pb) = (&g.patterns[pa].text, &g.patterns[pb].text);
-    if exact {
-        format!("touches '{pa}' and '{pb}' overlap").into()
+impl ListedJson<'_> {
+    /// Appends pair `i` as serde writes its record: compact, or pretty as an
+    /// item of a top-level field's array (its lines indented two levels).
+    pub fn write(&self, out: &mut Vec<u8>, i: usize) {
+        let h = self.listed.pairs[i];
+        let witness = &self.witnesses[h.k as usize];
+        let how = if self.listed.witnesses[h.k as usize].is_some() {
+            "overlap"
+        } else {
+            MAYBE
+        };
+        let (a, b) = (&self.tasks[h.a as usize].id, &self.tasks[h.b as usize].id);
+        let (pa, pb) = (&self.patterns[h.pa as usize], &self.patterns[h.pb as usize]);
+        let sep: [&[u8]; 5] = if self.compact {
+            [
+                b"{\"a\":",
+                b",\"b\":",
+                b",\"reason\":",
+                b",\"witness\":",
+                b"}",
+            ]
+        } else {
+            [
+                b"{\n      \"a\": ",
+                b",\n      \"b\": ",
+                b",\n      \"reason\": ",
+                b",\n      \"witness\": ",
+                b"\n    }",
+            ]
+        };
+        out.extend_from_slice(sep[0]);
+        push_str(out, a);
+        out.extend_from_slice(sep[1]);
+        push_str(out, b);
+        out.extend_from_slice(sep[2]);
+        out.extend_from_slice(b"\"touches '");
+        out.extend_from_slice(pa.as_bytes());
+        out.extend_from_slice(b"' and '");
+        out.extend_from_slice(pb.as_bytes());
+        out.extend_from_slice(b"' ");
+        out.extend_from_slice(how.as_bytes());
+        out.push(b'"');
+        out.extend_from_slice(sep[3]);
+        out.extend_from_slice(witness.as_bytes());
+        out.extend_from_slice(sep[4]);
+    }
+}
+
+/// Appends `s` as a JSON string, as serde writes it.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
     } else {
-        format!(
-            "touches '{pa}' and '{pb}' may overlap: too complex to intersect exactly, so kept apart to be safe"
-        )
-        .into()
+        out.extend_from_slice(serde_json::to_string(s).unwrap_or_default().as_bytes());
     }
 }

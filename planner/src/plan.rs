@@ -33,8 +33,32 @@ pub fn mode(t: &Task) -> Mode {
     }
 }
 
+/// A plan whose conflicts are still indexes: [`Planned::into_plan`] makes
+/// the records, [`Planned::conflicts`] writes them as JSON without.
+#[derive(Debug)]
+pub struct Planned {
+    /// The plan, its `conflicts` empty (`stats.conflicts` counts them).
+    pub plan: Plan,
+    /// The conflicts it lists.
+    pub conflicts: conflicts::Listed,
+}
+
+impl Planned {
+    /// The whole plan.
+    pub fn into_plan(self) -> Plan {
+        let mut plan = self.plan;
+        plan.conflicts = self.conflicts.records(&plan.tasks);
+        plan
+    }
+}
+
 /// Plans `tasks`.
 pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
+    plan_listed(tasks, opts).map(Planned::into_plan)
+}
+
+/// Plans `tasks`, its conflicts left as indexes.
+pub fn plan_listed(tasks: Vec<Task>, opts: &Options) -> Result<Planned> {
     let g = Graph::new(tasks)?;
     let found = conflicts::find(&g);
     let placed = waves::place(&g, &found, &opts.resources)?;
@@ -67,14 +91,15 @@ pub fn plan(tasks: Vec<Task>, opts: &Options) -> Result<Plan> {
         t.mode = Some(mode(t));
         t.wave = Some(placed.wave[i]);
     }
-    Ok(Plan {
+    let plan = Plan {
         schema: "muster.plan/v1".into(),
         tasks,
         waves,
         ready,
-        conflicts,
+        conflicts: Vec::new(),
         critical_path,
         max_outstanding: opts.max_outstanding,
         stats,
-    })
+    };
+    Ok(Planned { plan, conflicts })
 }

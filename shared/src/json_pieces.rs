@@ -13,6 +13,9 @@ use serde::Serialize;
 /// Below this many items an array is written on one thread.
 const PARALLEL_FROM: usize = 4096;
 
+/// About how many bytes of an array each piece holds.
+const PIECE: usize = 1 << 20;
+
 /// A top-level JSON object being written.
 #[derive(Debug)]
 pub struct Object {
@@ -55,31 +58,56 @@ impl Object {
 
     /// Adds a field whose value is a long array, written on every core.
     pub fn array<T: Serialize + Sync>(&mut self, name: &str, items: &[T]) {
+        let compact = self.compact;
+        self.array_by(name, items.len(), |out, i| {
+            if compact {
+                // Straight into the piece: no buffer per item.
+                write_compact(out, &items[i]);
+            } else {
+                out.extend_from_slice(&value_bytes(&items[i], compact, 2));
+            }
+        });
+    }
+
+    /// Adds a field whose value is an array of `len` items, written on
+    /// every core by `write(out, i)`, which appends item `i` as serde
+    /// writes it: compact, or pretty and indented as an item of this
+    /// object's array (each line break followed by two levels, four spaces).
+    pub fn array_by<F>(&mut self, name: &str, len: usize, write: F)
+    where
+        F: Fn(&mut Vec<u8>, usize) + Sync,
+    {
         self.key(name);
-        if items.is_empty() {
+        if len == 0 {
             self.pieces.push(b"[]".to_vec());
             return;
         }
         let compact = self.compact;
         self.pieces.push(b"[".to_vec());
-        let parts = crate::par::map_chunks(items.len(), PARALLEL_FROM, |range| {
-            let first = range.start == 0;
+        let parts = crate::par::map_chunks(len, PARALLEL_FROM, |range| {
+            // Pieces of about PIECE bytes: a buffer that grows by doubling
+            // copies what it holds, and the output runs to 100 MB.
+            let mut pieces = Vec::new();
             let mut out = Vec::new();
-            for (k, item) in items[range].iter().enumerate() {
-                if !(first && k == 0) {
+            for i in range {
+                if out.len() >= PIECE || out.capacity() == 0 {
+                    let full = std::mem::replace(&mut out, Vec::with_capacity(PIECE + PIECE / 8));
+                    if !full.is_empty() {
+                        pieces.push(full);
+                    }
+                }
+                if i > 0 {
                     out.push(b',');
                 }
-                if compact {
-                    // Straight into the chunk: no buffer per item.
-                    write_compact(&mut out, item);
-                } else {
+                if !compact {
                     out.extend_from_slice(b"\n    ");
-                    out.extend_from_slice(&value_bytes(item, compact, 2));
                 }
+                write(&mut out, i);
             }
-            out
+            pieces.push(out);
+            pieces
         });
-        self.pieces.extend(parts);
+        self.pieces.extend(parts.into_iter().flatten());
         self.pieces.push(if compact {
             b"]".to_vec()
         } else {
@@ -182,6 +210,23 @@ mod tests {
                     String::from_utf8(want).unwrap(),
                     "n {n}, compact {compact}"
                 );
+            }
+        }
+    }
+
+    /// Items that fill several pieces, on one thread and on every core.
+    #[test]
+    fn the_same_bytes_across_pieces() {
+        for n in [PARALLEL_FROM - 1, 2 * PARALLEL_FROM] {
+            let item = "x\n".repeat(PIECE / 1000);
+            let items: Vec<String> = (0..n).map(|i| format!("{i}{item}")).collect();
+            for compact in [false, true] {
+                let mut o = Object::new(compact);
+                o.array("items", &items);
+                let pieces = o.finish();
+                assert!(pieces.len() > 6, "{}", pieces.len());
+                let want = crate::io::to_json(&serde_json::json!({ "items": items }), compact);
+                assert_eq!(pieces.concat(), want, "n {n}, compact {compact}");
             }
         }
     }
