@@ -343,20 +343,32 @@ impl Conflicts {
     /// first hit, as the patterns that overlap.
     fn listed(self, g: &Graph, mut hits: Vec<Hit>) -> Listed {
         hits.dedup_by_key(|h| (h.a, h.b));
+        // The witnesses the pairs name, in order of first use: neighbours
+        // in the list mostly share theirs.
+        let mut found = self.found;
+        let mut slot = vec![u32::MAX; found.len()];
+        let mut witnesses = Vec::new();
         let pairs = hits
             .iter()
-            .map(|h| Pair {
-                a: h.a,
-                b: h.b,
-                pa: g.touches[h.a as usize][h.at_a as usize] as u32,
-                pb: g.touches[h.b as usize][h.at_b as usize] as u32,
-                k: h.k,
+            .map(|h| {
+                let k = &mut slot[h.k as usize];
+                if *k == u32::MAX {
+                    *k = witnesses.len() as u32;
+                    witnesses.push(found[h.k as usize].2.take());
+                }
+                Pair {
+                    a: h.a,
+                    b: h.b,
+                    pa: g.touches[h.a as usize][h.at_a as usize] as u32,
+                    pb: g.touches[h.b as usize][h.at_b as usize] as u32,
+                    k: *k,
+                }
             })
             .collect();
         Listed {
             pairs,
             patterns: g.patterns.iter().map(|p| p.text.clone()).collect(),
-            witnesses: self.found.into_iter().map(|f| f.2).collect(),
+            witnesses,
         }
     }
 }
@@ -370,14 +382,13 @@ pub struct Listed {
     pairs: Vec<Pair>,
     /// The graph's pattern texts, by number.
     patterns: Vec<String>,
-    /// Per overlapping pattern pair, its witness (None: too complex to
-    /// intersect exactly).
+    /// The pairs' witnesses (None: too complex to intersect exactly), in
+    /// order of first use.
     witnesses: Vec<Option<String>>,
 }
 
 /// A listed pair: tasks `a < b` (indexes in id order), the overlapping
-/// patterns `pa` (of `a`) and `pb` (of `b`), and `k` the pattern pair (its
-/// witness).
+/// patterns `pa` (of `a`) and `pb` (of `b`), and `k` their witness.
 #[derive(Debug, Clone, Copy)]
 struct Pair {
     a: u32,
@@ -448,37 +459,64 @@ impl Listed {
     /// A writer of the pairs as JSON array items, for `tasks` (the graph's,
     /// in id order): each item the bytes serde writes for its record.
     pub fn json<'a>(&'a self, tasks: &'a [Task], compact: bool) -> ListedJson<'a> {
-        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let unquoted = |s: &str| {
-            let mut q = quoted(s);
-            q.pop();
-            q.remove(0);
-            q
-        };
+        // The texts escaped once, each table in one buffer: looked up at
+        // random, a string per heap block would miss the cache each time.
+        let (ids, (patterns, witnesses)) = std::thread::scope(|s| {
+            let w =
+                s.spawn(|| Escaped::new(self.witnesses.iter().map(|w| w.as_deref().unwrap_or(""))));
+            let ids = Escaped::new(tasks.iter().map(|t| t.id.as_str()));
+            let patterns = Escaped::new(self.patterns.iter().map(String::as_str));
+            (
+                ids,
+                (
+                    patterns,
+                    w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                ),
+            )
+        });
         ListedJson {
             listed: self,
-            tasks,
             compact,
-            patterns: self.patterns.iter().map(|p| unquoted(p)).collect(),
-            witnesses: self
-                .witnesses
-                .iter()
-                .map(|w| w.as_deref().map_or_else(|| "null".to_string(), quoted))
-                .collect(),
+            ids,
+            patterns,
+            witnesses,
         }
     }
 }
 
-/// Writes [`Listed`] pairs as JSON, from texts escaped once.
+/// Strings escaped as inside a JSON string, in one buffer.
+#[derive(Debug)]
+struct Escaped {
+    bytes: Vec<u8>,
+    /// String `i` is `bytes[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl Escaped {
+    fn new<'a>(texts: impl ExactSizeIterator<Item = &'a str>) -> Escaped {
+        let mut starts = Vec::with_capacity(texts.len() + 1);
+        let mut bytes = Vec::new();
+        starts.push(0);
+        for t in texts {
+            push_escaped(&mut bytes, t);
+            starts.push(bytes.len());
+        }
+        Escaped { bytes, starts }
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        &self.bytes[self.starts[i]..self.starts[i + 1]]
+    }
+}
+
+/// Writes [`Listed`] pairs as JSON.
 #[derive(Debug)]
 pub struct ListedJson<'a> {
     listed: &'a Listed,
-    tasks: &'a [Task],
     compact: bool,
-    /// Each pattern's text as in a JSON string, without the quotes.
-    patterns: Vec<String>,
-    /// Each witness as a JSON value: a string, or null.
-    witnesses: Vec<String>,
+    ids: Escaped,
+    patterns: Escaped,
+    witnesses: Escaped,
 }
 
 impl ListedJson<'_> {
@@ -486,56 +524,62 @@ impl ListedJson<'_> {
     /// item of a top-level field's array (its lines indented two levels).
     pub fn write(&self, out: &mut Vec<u8>, i: usize) {
         let h = self.listed.pairs[i];
-        let witness = &self.witnesses[h.k as usize];
-        let how = if self.listed.witnesses[h.k as usize].is_some() {
-            "overlap"
-        } else {
-            MAYBE
-        };
-        let (a, b) = (&self.tasks[h.a as usize].id, &self.tasks[h.b as usize].id);
-        let (pa, pb) = (&self.patterns[h.pa as usize], &self.patterns[h.pb as usize]);
+        let exact = self.listed.witnesses[h.k as usize].is_some();
         let sep: [&[u8]; 5] = if self.compact {
             [
-                b"{\"a\":",
-                b",\"b\":",
-                b",\"reason\":",
+                b"{\"a\":\"",
+                b"\",\"b\":\"",
+                b"\",\"reason\":\"touches '",
                 b",\"witness\":",
                 b"}",
             ]
         } else {
             [
-                b"{\n      \"a\": ",
-                b",\n      \"b\": ",
-                b",\n      \"reason\": ",
+                b"{\n      \"a\": \"",
+                b"\",\n      \"b\": \"",
+                b"\",\n      \"reason\": \"touches '",
                 b",\n      \"witness\": ",
                 b"\n    }",
             ]
         };
         out.extend_from_slice(sep[0]);
-        push_str(out, a);
+        out.extend_from_slice(self.ids.get(h.a as usize));
         out.extend_from_slice(sep[1]);
-        push_str(out, b);
+        out.extend_from_slice(self.ids.get(h.b as usize));
         out.extend_from_slice(sep[2]);
-        out.extend_from_slice(b"\"touches '");
-        out.extend_from_slice(pa.as_bytes());
+        out.extend_from_slice(self.patterns.get(h.pa as usize));
         out.extend_from_slice(b"' and '");
-        out.extend_from_slice(pb.as_bytes());
-        out.extend_from_slice(b"' ");
-        out.extend_from_slice(how.as_bytes());
-        out.push(b'"');
+        out.extend_from_slice(self.patterns.get(h.pb as usize));
+        if exact {
+            out.extend_from_slice(b"' overlap\"");
+        } else {
+            out.extend_from_slice(b"' ");
+            out.extend_from_slice(MAYBE.as_bytes());
+            out.push(b'"');
+        }
         out.extend_from_slice(sep[3]);
-        out.extend_from_slice(witness.as_bytes());
+        if exact {
+            out.push(b'"');
+            out.extend_from_slice(self.witnesses.get(h.k as usize));
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(b"null");
+        }
         out.extend_from_slice(sep[4]);
     }
 }
 
-/// Appends `s` as a JSON string, as serde writes it.
-fn push_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
-        out.push(b'"');
+/// Appends `s` as serde writes it inside a JSON string (escaped, without
+/// the quotes).
+fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    // No early exit: the common case, nothing to escape, runs vectorized.
+    let plain = s
+        .bytes()
+        .fold(true, |ok, c| ok & (c >= 0x20) & (c != b'"') & (c != b'\\'));
+    if plain {
         out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
     } else {
-        out.extend_from_slice(serde_json::to_string(s).unwrap_or_default().as_bytes());
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        out.extend_from_slice(&quoted.as_bytes()[1..quoted.len() - 1]);
     }
 }
