@@ -190,7 +190,7 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
     }
     let cfg = load_config(c)?;
     let inp = read_input(&c.input)?;
-    let tasks: Tasks = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+    let tasks: Tasks = muster_shared::doc::parse_split(&inp.bytes, &inp.name)?;
     let opts = plan::Options {
         max_outstanding: a.max_outstanding.unwrap_or(cfg.max_outstanding),
         resources: cfg.resources,

@@ -150,7 +150,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     }
     let (mut tasks, source) = if args.goal.is_empty() {
         let inp = read_input(&args.input)?;
-        let tasks: Tasks = muster_shared::doc::parse(&inp.bytes, &inp.name)?;
+        let tasks: Tasks = muster_shared::doc::parse_split(&inp.bytes, &inp.name)?;
         (tasks, inp.name)
     } else {
         (goal_tasks(&args.goal), "--goal".to_string())

@@ -168,3 +168,12 @@ impl super::Document for Tasks {
         Some(&self.schema)
     }
 }
+
+impl crate::doc::SplitArray for Tasks {
+    type Item = Task;
+    const FIELD: &'static str = "tasks";
+
+    fn set_items(&mut self, items: Vec<Task>) {
+        self.tasks = items;
+    }
+}
