@@ -46,6 +46,7 @@ mod emit;
 mod fast;
 pub mod intersect;
 mod parse;
+mod plain;
 
 use std::fmt;
 
@@ -87,6 +88,22 @@ pub struct Pattern {
 impl Pattern {
     /// Parses and checks one pattern.
     pub fn parse(text: &str) -> Result<Pattern, GlobError> {
+        // Most are plain paths: read those directly (glob/plain.rs).
+        let Some(p) = plain::read(text) else {
+            return Self::parse_tokens(text);
+        };
+        Ok(Pattern {
+            text: text.into(),
+            anchored: p.anchored,
+            lead: p.lead,
+            literal: intersect::is_literal(&p.globs),
+            globs: p.globs,
+            matcher: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// [`Pattern::parse`] the general way: characters to tokens to globs.
+    fn parse_tokens(text: &str) -> Result<Pattern, GlobError> {
         let error = |what: String| GlobError {
             pattern: text.into(),
             what,

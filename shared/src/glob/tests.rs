@@ -414,3 +414,42 @@ fn globset_accepts_globs_without_classes_braces_or_escapes() {
         assert!(super::glob(&g).is_ok(), "{g:?}");
     }
 }
+
+/// The plain reader (glob/plain.rs) and the general one agree on every text
+/// made of path bytes and the bytes that make a text more than a path.
+#[test]
+fn plain_patterns_read_as_the_general_reader_reads_them() {
+    let alphabet: &[&str] = &[
+        "a", "b", "/", "/", ".", "..", " ", "#", "!", "*", "?", "[", "]", "{", ",", "\\", "-", "é",
+        "\t",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut plain = 0;
+    for _ in 0..20_000 {
+        let len = 1 + next(8);
+        let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+        let general = Pattern::parse_tokens(&text);
+        if super::plain::read(&text).is_some() {
+            plain += 1;
+        }
+        match (Pattern::parse(&text), general) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(
+                    (&a.text, a.anchored, &a.lead, &a.globs, a.literal),
+                    (&b.text, b.anchored, &b.lead, &b.globs, b.literal),
+                    "{text:?}"
+                );
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text:?}"),
+            (a, b) => panic!("{text:?}: {a:?} vs {b:?}"),
+        }
+    }
+    // Enough of them took the plain way for the comparison to mean something.
+    assert!(plain > 2_000, "{plain} plain");
+}
