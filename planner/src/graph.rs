@@ -32,78 +32,15 @@ impl Graph {
     /// Checks `tasks` and builds the graph. Every problem found is reported,
     /// each with its JSON path (`tasks[3].deps[0]`).
     pub fn new(mut tasks: Vec<Task>) -> Result<Graph> {
-        let mut problems = Vec::new();
-        let mut seen: FnvMap<&str, usize> = FnvMap::default();
-        for (i, t) in tasks.iter().enumerate() {
-            if !muster_shared::id::is_valid(&t.id) {
-                problems.push(format!(
-                    "tasks[{i}].id: {:?} is not a valid id (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)",
-                    t.id
-                ));
-            }
-            if let Some(first) = seen.insert(&t.id, i) {
-                problems.push(format!(
-                    "tasks[{i}].id: duplicate id {:?} (also tasks[{first}])",
-                    t.id
-                ));
-            }
-        }
-        // Dependencies as input positions, for now.
-        let mut raw_deps: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
-        for (i, t) in tasks.iter().enumerate() {
-            let mut mine = Vec::with_capacity(t.deps.len());
-            for (k, d) in t.deps.iter().enumerate() {
-                if let Some(&j) = seen.get(d.as_str()) {
-                    mine.push(j);
-                } else {
-                    problems.push(format!(
-                        "tasks[{i}].deps[{k}]: unknown task {d:?} (task {:?} depends on it)",
-                        t.id
-                    ));
-                }
-            }
-            let writes = t.concurrency_class != ConcurrencyClass::ReadOnly;
-            if writes && t.touches.is_empty() {
-                problems.push(format!(
-                    "tasks[{i}].touches: task {:?} writes ({}) but has no touches; give its write allowlist, or make it read-only",
-                    t.id,
-                    serde_json::to_value(t.concurrency_class)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                ));
-            }
-            raw_deps.push(mine);
-        }
-        drop(seen);
-        // Each distinct pattern parsed once, on every core.
-        let mut distinct: FnvMap<&str, usize> = FnvMap::default();
-        let mut texts: Vec<&str> = Vec::new();
-        let mut raw: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
-        for t in &tasks {
-            let mut mine = Vec::new();
-            if t.concurrency_class != ConcurrencyClass::ReadOnly {
-                for g in &t.touches {
-                    let id = *distinct.entry(g.as_str()).or_insert_with(|| {
-                        texts.push(g);
-                        texts.len() - 1
-                    });
-                    mine.push(id);
-                }
-            }
-            raw.push(mine);
-        }
-        let parsed: Vec<Result<Pattern, muster_shared::glob::GlobError>> =
-            muster_shared::par::map_chunks(texts.len(), PARSE_PARALLEL_FROM, |r| {
-                texts[r]
-                    .iter()
-                    .map(|g| Pattern::parse(g))
-                    .collect::<Vec<_>>()
-            })
-            .into_iter()
-            .flatten()
-            .collect();
-        drop(distinct);
+        // The ids and dependencies checked on one thread while the write
+        // allowlists are parsed on the others: neither needs the other.
+        let ((mut problems, raw_deps), allowlists) = std::thread::scope(|s| {
+            let ids = s.spawn(|| check_ids(&tasks));
+            let allowlists = Allowlists::read(&tasks);
+            let ids = ids.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (ids, allowlists)
+        });
+        let Allowlists { mut raw, parsed } = allowlists;
         for (i, mine) in raw.iter().enumerate() {
             for (k, &id) in mine.iter().enumerate() {
                 if let Err(e) = &parsed[id] {
@@ -115,13 +52,12 @@ impl Graph {
             bail!("{}", join_problems(&problems));
         }
 
-        // Sorted by id, touches alongside.
+        // Sorted by id (in place: a task is a few hundred bytes), touches
+        // alongside.
         let mut perm: Vec<usize> = (0..tasks.len()).collect();
         perm.sort_by(|&a, &b| tasks[a].id.cmp(&tasks[b].id));
-        let mut slots: Vec<Option<(Task, Vec<usize>)>> =
-            tasks.drain(..).zip(raw).map(Some).collect();
-        let (tasks, raw): (Vec<Task>, Vec<Vec<usize>>) =
-            perm.iter().filter_map(|&i| slots[i].take()).unzip();
+        permute(&mut tasks, &perm);
+        permute(&mut raw, &perm);
         // Patterns renumbered by first use with the tasks in id order, so
         // the numbers do not depend on the input's order.
         let mut new_id = vec![usize::MAX; parsed.len()];
@@ -203,6 +139,117 @@ const PARSE_PARALLEL_FROM: usize = 2048;
 
 /// At most this many cycles are written out.
 const MAX_CYCLES: usize = 50;
+
+/// Checks the ids (valid, unique), the dependencies (known) and that every
+/// writing task has a write allowlist. The problems found, and each task's
+/// dependencies as input positions.
+fn check_ids(tasks: &[Task]) -> (Vec<String>, Vec<Vec<usize>>) {
+    let mut problems = Vec::new();
+    let mut seen: FnvMap<&str, usize> =
+        FnvMap::with_capacity_and_hasher(tasks.len(), Default::default());
+    for (i, t) in tasks.iter().enumerate() {
+        if !muster_shared::id::is_valid(&t.id) {
+            problems.push(format!(
+                "tasks[{i}].id: {:?} is not a valid id (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)",
+                t.id
+            ));
+        }
+        if let Some(first) = seen.insert(&t.id, i) {
+            problems.push(format!(
+                "tasks[{i}].id: duplicate id {:?} (also tasks[{first}])",
+                t.id
+            ));
+        }
+    }
+    let mut raw_deps: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
+    for (i, t) in tasks.iter().enumerate() {
+        let mut mine = Vec::with_capacity(t.deps.len());
+        for (k, d) in t.deps.iter().enumerate() {
+            if let Some(&j) = seen.get(d.as_str()) {
+                mine.push(j);
+            } else {
+                problems.push(format!(
+                    "tasks[{i}].deps[{k}]: unknown task {d:?} (task {:?} depends on it)",
+                    t.id
+                ));
+            }
+        }
+        let writes = t.concurrency_class != ConcurrencyClass::ReadOnly;
+        if writes && t.touches.is_empty() {
+            problems.push(format!(
+                "tasks[{i}].touches: task {:?} writes ({}) but has no touches; give its write allowlist, or make it read-only",
+                t.id,
+                serde_json::to_value(t.concurrency_class)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ));
+        }
+        raw_deps.push(mine);
+    }
+    (problems, raw_deps)
+}
+
+/// The tasks' write allowlists: each distinct pattern text parsed once, on
+/// every core.
+struct Allowlists {
+    /// Per task (input order), its touches as distinct-pattern numbers
+    /// (empty for read-only tasks).
+    raw: Vec<Vec<usize>>,
+    /// The distinct patterns, numbered in order of first use (input order).
+    parsed: Vec<Result<Pattern, muster_shared::glob::GlobError>>,
+}
+
+impl Allowlists {
+    fn read(tasks: &[Task]) -> Allowlists {
+        let mut distinct: FnvMap<&str, usize> = FnvMap::default();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut raw: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            let mut mine = Vec::new();
+            if t.concurrency_class != ConcurrencyClass::ReadOnly {
+                for g in &t.touches {
+                    let id = *distinct.entry(g.as_str()).or_insert_with(|| {
+                        texts.push(g);
+                        texts.len() - 1
+                    });
+                    mine.push(id);
+                }
+            }
+            raw.push(mine);
+        }
+        drop(distinct);
+        let parsed = muster_shared::par::map_chunks(texts.len(), PARSE_PARALLEL_FROM, |r| {
+            texts[r]
+                .iter()
+                .map(|g| Pattern::parse(g))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        Allowlists { raw, parsed }
+    }
+}
+
+/// Reorders `v` in place so that item `k` is the one that was at `perm[k]`
+/// (`perm` a permutation of `0..v.len()`): each item moved once along its
+/// cycle; nothing moves when `perm` is in order.
+fn permute<T>(v: &mut [T], perm: &[usize]) {
+    let mut placed = vec![false; v.len()];
+    for start in 0..v.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = perm[k];
+            if from == start {
+                break;
+            }
+            v.swap(k, from);
+            k = from;
+        }
+    }
+}
 
 fn join_problems(problems: &[String]) -> String {
     const SHOWN: usize = 20;
@@ -318,6 +365,28 @@ fn shortest_cycle(start: usize, deps: &[Vec<usize>], done: &[bool]) -> Option<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permute_puts_each_item_where_the_permutation_says() {
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for n in [0, 1, 2, 3, 10, 257] {
+            for _ in 0..20 {
+                // A random permutation (Fisher-Yates).
+                let mut perm: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    perm.swap(i, (state % (i as u64 + 1)) as usize);
+                }
+                let items: Vec<String> = (0..n).map(|i| format!("item {i}")).collect();
+                let mut got = items.clone();
+                permute(&mut got, &perm);
+                let want: Vec<String> = perm.iter().map(|&p| items[p].clone()).collect();
+                assert_eq!(got, want, "{perm:?}");
+            }
+        }
+    }
 
     fn task(id: &str, deps: &[&str]) -> Task {
         serde_json::from_value(serde_json::json!({
