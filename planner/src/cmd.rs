@@ -4,12 +4,13 @@ use crate::next_input::NextRead;
 use crate::{next, plan, spawn};
 use anyhow::{Context, Result};
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use muster_shared::cli::{Outcome, EXIT_STATUS};
+use muster_shared::cli::{Outcome, Stream, EXIT_STATUS};
 use muster_shared::io::{read_input, to_json};
 use muster_shared::schema::{json_schema, Batch, Plan, State, Tasks};
 use muster_shared::{config, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -198,22 +199,26 @@ fn run_plan(a: &PlanArgs) -> Result<Outcome> {
     };
     let p = plan::plan_listed(tasks.tasks, &opts).with_context(|| inp.name.clone())?;
     let mut out = Outcome::new(Status::Pass, Vec::new());
-    out.stdout_pieces = planned_json(&p, c.compact);
-    std::mem::forget(p); // as in run_next: the OS frees faster
+    let compact = c.compact;
+    out.stdout_stream = Some(Stream::new(move |w| {
+        let written = write_planned(&p, compact, w);
+        std::mem::forget(p); // as in run_next: the OS frees faster
+        written
+    }));
     Ok(out)
 }
 
-/// The plan as JSON, its tasks and conflicts written on every core: the
-/// same bytes as [`to_json`] (a test holds them to it).
-pub fn plan_json(p: &Plan, compact: bool) -> Vec<Vec<u8>> {
-    plan_json_with(p, compact, |o| o.array("conflicts", &p.conflicts))
+/// The plan as JSON to `w`, its tasks and conflicts written on every core:
+/// the same bytes as [`to_json`] (a test holds them to it).
+pub fn write_plan(p: &Plan, compact: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    write_plan_with(p, compact, w, |o| o.array("conflicts", &p.conflicts))
 }
 
-/// [`plan_json`] of [`plan::Planned::into_plan`], written without making
+/// [`write_plan`] of [`plan::Planned::into_plan`], written without making
 /// the conflicts' records: the same bytes (a test holds them to it).
-pub fn planned_json(p: &plan::Planned, compact: bool) -> Vec<Vec<u8>> {
+pub fn write_planned(p: &plan::Planned, compact: bool, w: &mut dyn Write) -> std::io::Result<()> {
     let listed = p.conflicts.json(&p.plan.tasks, compact);
-    plan_json_with(&p.plan, compact, |o| {
+    write_plan_with(&p.plan, compact, w, |o| {
         o.array_by("conflicts", p.conflicts.len(), |out, i| {
             listed.write(out, i)
         });
@@ -221,12 +226,13 @@ pub fn planned_json(p: &plan::Planned, compact: bool) -> Vec<Vec<u8>> {
 }
 
 /// The plan's fields in its order, the conflicts written by `conflicts`.
-fn plan_json_with(
+fn write_plan_with(
     p: &Plan,
     compact: bool,
+    w: &mut dyn Write,
     conflicts: impl FnOnce(&mut muster_shared::json_pieces::Object),
-) -> Vec<Vec<u8>> {
-    let mut o = muster_shared::json_pieces::Object::new(compact);
+) -> std::io::Result<()> {
+    let mut o = muster_shared::json_pieces::Object::new(w, compact);
     o.field("schema", &p.schema);
     o.array("tasks", &p.tasks);
     o.field("waves", &p.waves);
@@ -312,12 +318,12 @@ mod tests {
         Args::command().debug_assert();
     }
 
-    /// planned_json writes what plan_json writes of the whole plan, the
+    /// write_planned writes what write_plan writes of the whole plan, the
     /// conflicts on every core and across pieces, with texts to escape
     /// (quotes, backslashes, a control character, non-ASCII) and a pair too
     /// complex to intersect (no witness).
     #[test]
-    fn planned_json_is_plan_json() {
+    fn write_planned_is_write_plan() {
         let raw = b"\xff\xff\xff\xff\xff\xff\xff\xff\xbf*[:alpha:]???????????????\xff\xff\xff\xff\xff\x08\xff";
         let big = String::from_utf8_lossy(raw).into_owned();
         let odd = [
@@ -353,9 +359,12 @@ mod tests {
             assert!(whole.conflicts.iter().any(|c| c.reason.contains('"')));
             assert_eq!(whole.stats.conflicts, listed.conflicts.len());
             for compact in [false, true] {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                write_planned(&listed, compact, &mut a).unwrap();
+                write_plan(&whole, compact, &mut b).unwrap();
                 assert_eq!(
-                    String::from_utf8(planned_json(&listed, compact).concat()).unwrap(),
-                    String::from_utf8(plan_json(&whole, compact).concat()).unwrap(),
+                    String::from_utf8(a).unwrap(),
+                    String::from_utf8(b).unwrap(),
                     "{n} tasks, all_conflicts {all_conflicts}, compact {compact}"
                 );
             }
@@ -363,9 +372,9 @@ mod tests {
         }
     }
 
-    /// plan_json names the plan's fields in its order, with its values.
+    /// write_plan names the plan's fields in its order, with its values.
     #[test]
-    fn plan_json_is_serdes_plan() {
+    fn write_plan_is_serdes_plan() {
         let tasks: Vec<muster_shared::schema::Task> = (0..40)
             .map(|i| {
                 serde_json::from_value(serde_json::json!({
@@ -385,8 +394,10 @@ mod tests {
         let p = plan::plan(tasks, &opts).unwrap();
         assert!(!p.conflicts.is_empty());
         for compact in [false, true] {
+            let mut written = Vec::new();
+            write_plan(&p, compact, &mut written).unwrap();
             assert_eq!(
-                String::from_utf8(plan_json(&p, compact).concat()).unwrap(),
+                String::from_utf8(written).unwrap(),
                 String::from_utf8(to_json(&p, compact)).unwrap()
             );
         }

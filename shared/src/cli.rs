@@ -25,12 +25,31 @@ pub struct Outcome {
     /// More bytes for stdout, written after `stdout` in order: a large
     /// output made in pieces (on several cores) need not be joined first.
     pub stdout_pieces: Vec<Vec<u8>>,
+    /// Writes the rest of stdout, after the pieces, as it makes it: an
+    /// output too big to hold (the run has finished; only writing is left).
+    pub stdout_stream: Option<Stream>,
     /// The status; it sets the exit code.
     pub status: Option<Status>,
     /// Lines for stderr, each printed as `muster-<tool>: <line>`.
     pub notes: Vec<String>,
     /// Whether WARN exits 2.
     pub fail_on_warn: bool,
+}
+
+/// Writes a tool's output to stdout as it makes it ([`Outcome::stdout_stream`]).
+pub struct Stream(Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>);
+
+impl Stream {
+    /// A stream that `write` writes.
+    pub fn new(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + 'static) -> Stream {
+        Stream(Box::new(write))
+    }
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stream")
+    }
 }
 
 impl Outcome {
@@ -86,12 +105,13 @@ pub fn main<A: Parser>(tool: &str, run: impl FnOnce(A) -> anyhow::Result<Outcome
             for line in &outcome.notes {
                 let _ = writeln!(err, "{prog}: {line}");
             }
+            let code = ExitCode::from(outcome.exit_code());
             let pieces = std::iter::once(&outcome.stdout).chain(&outcome.stdout_pieces);
-            if let Err(e) = write_stdout(pieces) {
+            if let Err(e) = write_stdout(pieces, outcome.stdout_stream) {
                 let _ = writeln!(err, "{prog}: error: writing <stdout>: {e}");
                 return ExitCode::from(crate::error::EXIT_FAIL);
             }
-            ExitCode::from(outcome.exit_code())
+            code
         }
         Err(e) => {
             let code = exit_code_of(&e);
@@ -136,11 +156,17 @@ pub fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
 }
 
-fn write_stdout<'a>(pieces: impl Iterator<Item = &'a Vec<u8>>) -> std::io::Result<()> {
+fn write_stdout<'a>(
+    pieces: impl Iterator<Item = &'a Vec<u8>>,
+    stream: Option<Stream>,
+) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let all = || {
         for p in pieces {
             out.write_all(p)?;
+        }
+        if let Some(Stream(write)) = stream {
+            write(&mut out)?;
         }
         out.flush()
     };
