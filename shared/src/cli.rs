@@ -37,7 +37,12 @@ pub struct Outcome {
 }
 
 /// Writes a tool's output to stdout as it makes it ([`Outcome::stdout_stream`]).
-pub struct Stream(Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>);
+pub struct Stream(Box<dyn WriteOnce>);
+
+/// What a [`Stream`] runs: it writes once.
+trait WriteOnce: FnOnce(&mut dyn Write) -> std::io::Result<()> {}
+
+impl<F: FnOnce(&mut dyn Write) -> std::io::Result<()>> WriteOnce for F {}
 
 impl Stream {
     /// A stream that `write` writes.
