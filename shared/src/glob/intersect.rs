@@ -20,12 +20,15 @@
 //! order, so the first accepting state reached is reached by the least path;
 //! a DFA matches only after its end-of-input transition.
 //!
-//! An anchored pattern's automaton is mostly built from its *shape*: the
-//! rest of its globs after its leading literal directories
-//! (`services/pay/**/*.md` is `services/pay/` then `**/*.md`), compiled once
-//! per distinct shape, with a chain of states for the directories put
-//! before it. Thousands of scopes share a dozen shapes; a test holds the
-//! answers to those of each pattern's own automaton.
+//! An anchored pattern's automaton is mostly its *lead* and its *shape*:
+//! the leading literal directories, as plain bytes, then the automaton of
+//! the rest of its globs (`services/pay/**/*.md` is `services/pay/` then
+//! `**/*.md`), compiled once per distinct shape. Every path both patterns
+//! take starts with the longer of their leads, so the other automaton is
+//! run along it and the product searched from there; thousands of scopes
+//! share a dozen shapes, so thousands of pattern pairs are a few searches,
+//! each done once. A test holds the answers to those of each pattern's own
+//! automaton.
 //!
 //! Quicker ways to the same answer (the tests hold each to the general way):
 //!
@@ -151,28 +154,82 @@ fn less(x: &[u8], y: &[u8]) -> bool {
 /// ```
 #[derive(Debug)]
 pub struct Intersector {
-    /// Pattern text to its place in `tables`.
-    index: HashMap<String, usize, FnvBuild>,
-    /// Each pattern's automaton; `None` when its DFA could not be built.
+    /// Pattern text to its automaton.
+    index: HashMap<String, Auto, FnvBuild>,
+    /// The tables of the automata: shapes' and patterns' own; `None` when
+    /// a DFA could not be built.
     tables: Vec<Option<Table>>,
+    /// The tables of the shapes (the rests of anchored patterns after
+    /// their leading literal directories, `**/*.md` of
+    /// `services/pay/**/*.md`), by the rests' globs joined with NUL:
+    /// thousands of patterns share a few shapes.
+    shapes: HashMap<String, usize, FnvBuild>,
     /// What stands in for a pattern left out: takes every path.
     any: Table,
     /// Working space for searches.
     scratch: Scratch,
-    /// The least rest of a path from a state of one pattern's automaton
-    /// (its place in `tables`, the state) at the start of a segment: many
-    /// literal directories reach the same state of `*.md`.
+    /// The least rest of a path from a state of one table (its place in
+    /// `tables`, the state) at the start of a segment: many literal
+    /// directories reach the same state of `**/*.md`.
     below: HashMap<(usize, u32), Search, FnvBuild>,
+    /// The least rest of a path from states of two tables, and the
+    /// validity state: once the leads are walked, thousands of pattern
+    /// pairs are a few pairs of shapes.
+    products: HashMap<Product, Search, FnvBuild>,
     /// Whether the last answer was exact (see [`Intersector::was_exact`]).
     exact: bool,
-    /// The automata of the rests of anchored patterns after their leading
-    /// literal directories (`**/*.md` of `services/pay/**/*.md`), by the
-    /// rests' globs joined with NUL: thousands of patterns share a few
-    /// shapes, and each pattern's automaton is its leading directories
-    /// put before its shape's (see [`prefixed`]).
-    shapes: HashMap<String, Option<Table>, FnvBuild>,
-    /// Whether to build automata from shapes (tests turn it off to compare).
+    /// Whether to use shapes (tests turn it off to compare).
     by_shape: bool,
+}
+
+/// A search's start: a table and its state, the other table and its
+/// state, the validity state.
+type Product = (usize, u32, usize, u32, u8);
+
+/// A pattern's automaton: the literal lead every path it takes starts
+/// with (`services/pay/`, its first `lead` bytes of each glob; none for a
+/// pattern that is not built from a shape), then a table.
+#[derive(Debug, Clone, Copy)]
+struct Auto {
+    lead: usize,
+    table: usize,
+}
+
+/// Where a walk along an automaton is: `Lead(i)` after the first `i`
+/// bytes of its lead (not all of it), else at a state of its table.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Lead(usize),
+    State(u32),
+    Dead,
+}
+
+/// The automaton's place after `bytes` from `at`: along the lead (the
+/// bytes must be its own), then through the table.
+fn walk_from(t: &Table, lead: &[u8], at: At, bytes: &[u8]) -> At {
+    match at {
+        At::Dead => At::Dead,
+        At::State(s) => match t.walk(s, bytes) {
+            DEAD => At::Dead,
+            s => At::State(s),
+        },
+        At::Lead(i) => {
+            let rest = &lead[i..];
+            let n = rest.len().min(bytes.len());
+            if bytes[..n] != rest[..n] {
+                At::Dead
+            } else if bytes.len() < rest.len() {
+                At::Lead(i + n)
+            } else {
+                walk_from(t, lead, At::State(0), &bytes[n..])
+            }
+        }
+    }
+}
+
+/// The validity automaton's state after `bytes` from `state`.
+fn valid_walk(state: u8, bytes: &[u8]) -> u8 {
+    bytes.iter().fold(state, |v, &b| valid_next(v, b))
 }
 
 impl Default for Intersector {
@@ -180,11 +237,12 @@ impl Default for Intersector {
         Intersector {
             index: HashMap::default(),
             tables: Vec::new(),
+            shapes: HashMap::default(),
             any: Table::any(),
             scratch: Scratch::default(),
             below: HashMap::default(),
+            products: HashMap::default(),
             exact: true,
-            shapes: HashMap::default(),
             by_shape: true,
         }
     }
@@ -238,7 +296,8 @@ impl Intersector {
     /// `lit/**`) and any pattern: the other's automaton run along `lit`,
     /// then searched alone for the least rest of the path below it.
     fn anchored_witness(&mut self, forms: &Forms<'_>, p: &Pattern) -> Option<Vec<u8>> {
-        let k = self.table(p);
+        let au = self.auto(p);
+        let lead = lead_of(p, au);
         let Intersector {
             tables,
             any,
@@ -248,9 +307,10 @@ impl Intersector {
             ..
         } = self;
         // A pattern left out takes every path (soundly).
-        let built = tables.get(k).and_then(Option::as_ref);
+        let built = tables[au.table].as_ref();
         *exact &= built.is_some();
         let t = built.unwrap_or(any);
+        let start = At::Lead(0);
         let mut best: Option<Vec<u8>> = None;
         let mut keep = |path: Vec<u8>| {
             if best.as_ref().is_none_or(|b| less(&path, b)) {
@@ -258,89 +318,158 @@ impl Intersector {
             }
         };
         for f in forms.iter().flatten().filter(|f| !f.below) {
-            if t.accepts(t.walk(0, f.lit)) {
-                keep(f.lit.to_vec());
+            if let At::State(s) = walk_from(t, lead, start, f.lit) {
+                if t.accepts(s) {
+                    keep(f.lit.to_vec());
+                }
             }
         }
         for f in forms.iter().flatten().filter(|f| f.below) {
-            let at = t.walk(t.walk(0, f.lit), b"/");
+            // Below `lit/`: the rest of the lead, if `lit` is inside it,
+            // then the least rest from the table's state.
+            let (mid, at) = match walk_from(t, lead, walk_from(t, lead, start, f.lit), b"/") {
+                At::Dead => continue,
+                At::State(s) => (&[][..], s),
+                At::Lead(i) => (&lead[i..], 0),
+            };
+            if valid_walk(SEG_START, mid) != SEG_START {
+                continue;
+            }
             let found = below
-                .entry((k, at))
+                .entry((au.table, at))
                 .or_insert_with(|| search_from(any, t, (0, at, SEG_START), scratch));
-            let rest = match found.clone() {
-                Search::Found(rest) => rest,
+            let rest = match found {
+                Search::Found(rest) => &rest[..],
                 Search::Empty => continue,
                 // Sound: report a conflict.
                 Search::TooBig => {
                     *exact = false;
-                    b"a".to_vec()
+                    b"a"
                 }
             };
-            let mut path = Vec::with_capacity(f.lit.len() + 1 + rest.len());
+            let mut path = Vec::with_capacity(f.lit.len() + 1 + mid.len() + rest.len());
             path.extend_from_slice(f.lit);
             path.push(b'/');
-            path.extend_from_slice(&rest);
+            path.extend_from_slice(mid);
+            path.extend_from_slice(rest);
             keep(path);
         }
         best
     }
 
-    /// The place of the pattern's automaton in `tables`, built on first use.
-    fn table(&mut self, p: &Pattern) -> usize {
-        if let Some(&k) = self.index.get(&p.text) {
-            return k;
+    /// The pattern's automaton, built on first use: its shape's table
+    /// after its lead when it has one, else its own.
+    fn auto(&mut self, p: &Pattern) -> Auto {
+        if let Some(&a) = self.index.get(&p.text) {
+            return a;
         }
-        let k = self.tables.len();
-        let table = match split_lead(p).filter(|_| self.by_shape) {
+        let shaped = match split_lead(p).filter(|_| self.by_shape) {
             Some((lead, rest)) => {
                 let key = rest.join("\0");
-                let shape = self
-                    .shapes
-                    .entry(key)
-                    .or_insert_with(|| compile_globs(&rest));
-                match shape {
-                    // Far below the size limits, the pattern's own
-                    // automaton would be too: the same answers.
-                    Some(t) if t.states() <= SHAPE_STATES => Some(prefixed(lead, t)),
-                    _ => compile(p),
-                }
+                let k = match self.shapes.get(&key) {
+                    Some(&k) => k,
+                    None => {
+                        self.tables.push(compile_globs(&rest));
+                        self.shapes.insert(key, self.tables.len() - 1);
+                        self.tables.len() - 1
+                    }
+                };
+                // Far below the size limits, the pattern's own automaton
+                // would be too: the same answers.
+                self.tables[k]
+                    .as_ref()
+                    .is_some_and(|t| t.states() <= SHAPE_STATES)
+                    .then_some(Auto {
+                        lead: lead.len(),
+                        table: k,
+                    })
             }
-            None => compile(p),
+            None => None,
         };
-        self.tables.push(table);
-        self.index.insert(p.text.clone(), k);
-        k
+        let a = shaped.unwrap_or_else(|| {
+            self.tables.push(compile(p));
+            Auto {
+                lead: 0,
+                table: self.tables.len() - 1,
+            }
+        });
+        self.index.insert(p.text.clone(), a);
+        a
     }
 
     /// The witness through the product of the automata (whatever the
-    /// patterns).
+    /// patterns). Every path both take starts with the longer lead, so
+    /// the other automaton is run along it, and the product searched from
+    /// there (cached: the same shapes meet again and again).
     fn dfa_witness(&mut self, a: &Pattern, b: &Pattern) -> Option<Vec<u8>> {
-        let (ka, kb) = (self.table(a), self.table(b));
-        self.exact &= [ka, kb]
-            .iter()
-            .all(|&k| self.tables.get(k).is_some_and(Option::is_some));
-        let any = &self.any;
-        let get = |k: usize| self.tables.get(k).and_then(Option::as_ref).unwrap_or(any);
-        let (ta, tb) = (get(ka), get(kb));
-        match search(ta, tb, &mut self.scratch) {
-            Search::Found(w) => Some(w),
-            Search::Empty => None,
-            // Sound: report a conflict. The witness is the least path of one
-            // pattern alone (or "a").
-            Search::TooBig => {
-                self.exact = false;
-                Some(
-                    match (
-                        search(ta, any, &mut self.scratch),
-                        search(tb, any, &mut self.scratch),
-                    ) {
-                        (Search::Found(w), _) | (_, Search::Found(w)) => w,
-                        _ => b"a".to_vec(),
-                    },
-                )
-            }
+        let (aa, ab) = (self.auto(a), self.auto(b));
+        let (la, lb) = (lead_of(a, aa), lead_of(b, ab));
+        let ((x, lx), (y, ly)) = if la.len() <= lb.len() {
+            ((aa, la), (ab, lb))
+        } else {
+            ((ab, lb), (aa, la))
+        };
+        let Intersector {
+            tables,
+            any,
+            scratch,
+            products,
+            exact,
+            ..
+        } = self;
+        *exact &= tables[x.table].is_some() && tables[y.table].is_some();
+        if !ly.starts_with(lx) {
+            return None;
         }
+        let get = |k: usize| tables[k].as_ref().unwrap_or(any);
+        let tx = get(x.table);
+        let sx = match tx.walk(0, &ly[lx.len()..]) {
+            DEAD => return None,
+            s => s,
+        };
+        let v = valid_walk(SEG_START, ly);
+        if v == INVALID {
+            return None;
+        }
+        // The same search either way round: the smaller table first.
+        let (first, second) = ((x.table, sx), (y.table, 0));
+        let ((ka, sa), (kb, sb)) = if first <= second {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let (ta, tb) = (get(ka), get(kb));
+        let found = products
+            .entry((ka, sa, kb, sb, v))
+            .or_insert_with(|| search_from(ta, tb, (sa, sb, v), scratch));
+        let rest = match found {
+            Search::Found(rest) => rest.clone(),
+            Search::Empty => return None,
+            // Sound: report a conflict. The witness is the least path of
+            // one pattern alone (or "a").
+            Search::TooBig => {
+                *exact = false;
+                match (
+                    search_from(ta, any, (sa, 0, v), scratch),
+                    search_from(any, tb, (0, sb, v), scratch),
+                ) {
+                    (Search::Found(w), _) | (_, Search::Found(w)) => w,
+                    _ => b"a".to_vec(),
+                }
+            }
+        };
+        let mut path = Vec::with_capacity(ly.len() + rest.len());
+        path.extend_from_slice(ly);
+        path.extend_from_slice(&rest);
+        Some(path)
     }
+}
+
+/// The lead of pattern `p` whose automaton is `au`.
+fn lead_of(p: &Pattern, au: Auto) -> &[u8] {
+    p.globs
+        .first()
+        .map_or(&[][..], |g| &g.as_bytes()[..au.lead])
 }
 
 /// A valid repo path both patterns take (see [`Intersector::witness`]),
@@ -584,7 +713,9 @@ impl Table {
 
 /// A shape's automaton is used for a pattern only when it has at most
 /// this many states (a dense DFA of 256 classes would take 4 MiB, a
-/// quarter of [`SIZE_LIMIT`]); a bigger one, the pattern's own is built.
+/// quarter of [`SIZE_LIMIT`]), so that the pattern's own automaton, a
+/// state per byte of its lead more, would be built too: the same answers.
+/// For a bigger one, the pattern's own is built.
 const SHAPE_STATES: usize = 4096;
 
 /// An anchored pattern as its leading literal directories (`a/b/`) and the
@@ -614,62 +745,6 @@ fn split_lead(p: &Pattern) -> Option<(&[u8], Vec<&str>)> {
         rest.push(r);
     }
     Some((lead, rest))
-}
-
-/// The automaton of `lead` (plain bytes) followed by what `shape` takes: a
-/// chain of states for the lead, then the shape's states; byte classes
-/// split so that each byte of the lead has its own.
-fn prefixed(lead: &[u8], shape: &Table) -> Table {
-    if shape.next.iter().all(|&t| t == DEAD) && !shape.accept.iter().any(|&a| a) {
-        return Table::nothing();
-    }
-    // New classes: (the shape's class, the lead byte or none), numbered in
-    // order of first appearance in RANK order.
-    let mut classes = [0u8; 256];
-    let mut keys: Vec<(u8, u16)> = Vec::new();
-    let mut of_class: Vec<usize> = Vec::new();
-    let mut byte_of: Vec<Option<u8>> = Vec::new();
-    for (i, &b) in BY_RANK.iter().enumerate() {
-        let lit = if lead.contains(&b) { u16::from(b) } else { 256 };
-        let key = (shape.classes[i], lit);
-        let c = match keys.iter().position(|k| *k == key) {
-            Some(c) => c,
-            None => {
-                keys.push(key);
-                of_class.push(usize::from(shape.classes[i]));
-                byte_of.push((lit < 256).then_some(b));
-                keys.len() - 1
-            }
-        };
-        classes[i] = c as u8;
-    }
-    let class_len = keys.len();
-    let m = lead.len();
-    let states = m + shape.states();
-    let mut next = Vec::with_capacity(states * class_len);
-    for (i, &want) in lead.iter().enumerate() {
-        for &b in &byte_of {
-            next.push(if b == Some(want) {
-                (i + 1) as u32
-            } else {
-                DEAD
-            });
-        }
-    }
-    for s in 0..shape.states() {
-        for &rc in &of_class {
-            let t = shape.next[s * shape.class_len + rc];
-            next.push(if t == DEAD { DEAD } else { t + m as u32 });
-        }
-    }
-    let mut accept = vec![false; m];
-    accept.extend_from_slice(&shape.accept);
-    Table {
-        next,
-        accept,
-        classes,
-        class_len,
-    }
 }
 
 /// The pattern's automaton: one regex per glob (globset's, with its
@@ -876,6 +951,7 @@ const DENSE: usize = 1 << 22;
 
 /// Breadth-first search over the product of the two automata and the
 /// validity automaton, for the least path all accept.
+#[cfg(test)]
 fn search(a: &Table, b: &Table, scratch: &mut Scratch) -> Search {
     search_from(a, b, (0, 0, SEG_START), scratch)
 }

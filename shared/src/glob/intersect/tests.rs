@@ -446,6 +446,14 @@ fn automata_from_shapes_agree_with_the_patterns_own() {
         "/a/b/**/x.md",
         "a/x.md/**/*",
         "src/a*/**",
+        // Literal ones, some inside the others' leads (`a/` of `a/b/`).
+        "a",
+        "a/",
+        "/a/b",
+        "a/b/",
+        "a/b/c/",
+        "a/b/x.md",
+        "a/b/c/d.rs",
     ]
     .iter()
     .map(|t| pat(t))
@@ -475,6 +483,15 @@ fn automata_from_shapes_agree_with_the_patterns_own() {
             assert_eq!(
                 x.witness(a, b),
                 y.witness(a, b),
+                "{:?} {:?}",
+                a.text,
+                b.text
+            );
+            // And every quicker way, shapes and leads, to the plain product
+            // of the patterns' own automata searched from their starts.
+            assert_eq!(
+                x.witness_bytes(a, b),
+                y.dfa_witness(a, b),
                 "{:?} {:?}",
                 a.text,
                 b.text
