@@ -165,18 +165,46 @@ fn write_stdout<'a>(
     pieces: impl Iterator<Item = &'a Vec<u8>>,
     stream: Option<Stream>,
 ) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut lock = std::io::stdout().lock();
+    let mut raw = unbuffered(&mut lock);
+    let out: &mut dyn Write = match raw.as_mut() {
+        Some(file) => file,
+        None => &mut lock,
+    };
     let all = || {
         for p in pieces {
             out.write_all(p)?;
         }
         if let Some(Stream(write)) = stream {
-            write(&mut out)?;
+            write(out)?;
         }
         out.flush()
     };
     match all() {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+/// Stdout past std's line buffering: a copy of its descriptor (the same
+/// open file, offset and flags) behind a plain buffer, which passes large
+/// writes straight through. Std's stdout searches every write for its last
+/// newline, a tenth of a second's work on the 100 MB plan of 100k tasks.
+/// None where there is no descriptor to copy (then std's stdout it is).
+fn unbuffered(lock: &mut std::io::StdoutLock<'_>) -> Option<std::io::BufWriter<std::fs::File>> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        lock.flush().ok()?;
+        let fd = lock.as_fd().try_clone_to_owned().ok()?;
+        Some(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::from(fd),
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = lock;
+        None
     }
 }
