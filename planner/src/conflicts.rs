@@ -79,22 +79,61 @@ impl Hit {
     }
 }
 
-/// A task in the merged chain of a pattern pair `(p, q)`.
-#[derive(Debug, Clone, Copy)]
-struct Member {
+/// A use of a pattern in its chain: the task's wave, the task, where in
+/// its touches. Ordered so, a chain is in wave order, and a task using both
+/// patterns of a pair meets itself next to itself when two chains merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Link {
+    wave: u32,
     task: u32,
     at: u32,
-    uses_p: bool,
-    uses_q: bool,
 }
 
-/// Lists `b` with the task before it in the chain of pattern pair `k`,
-/// unless both use the same one of the two patterns (`same`: the pair is a
-/// pattern with itself, whose chain this is).
-fn link(before: Option<Member>, b: Member, k: usize, same: bool, hits: &mut Vec<Hit>) {
-    let Some(a) = before else { return };
-    if same || !((a.uses_p && b.uses_p) || (a.uses_q && b.uses_q)) {
-        hits.push(Hit::new((a.task, a.at), (b.task, b.at), k));
+/// Each pattern's users in wave order, in one vector: chain `p` is
+/// `links[start[p]..start[p + 1]]`.
+struct Chains {
+    start: Vec<usize>,
+    links: Vec<Link>,
+}
+
+impl Chains {
+    fn get(&self, p: usize) -> &[Link] {
+        &self.links[self.start[p]..self.start[p + 1]]
+    }
+}
+
+/// Lists, for pattern pair `k` with chains `x` and `y` (`y` empty when the
+/// pair is a pattern with itself), each task with the one before it in the
+/// merged chain, unless both use the same one of the two patterns: those
+/// are neighbours in that pattern's own chain, listed with it. A task
+/// using both counts once, by its first use in touches.
+fn link_chains(x: &[Link], y: &[Link], k: u32, same: bool, hits: &mut Vec<Hit>) {
+    // Which patterns a member uses: 1 the first, 2 the second.
+    let (mut i, mut j) = (0, 0);
+    let mut before: Option<(Link, u8)> = None;
+    while i < x.len() || j < y.len() {
+        let take_x = j == y.len() || (i < x.len() && x[i] <= y[j]);
+        let (m, mut uses) = if take_x {
+            i += 1;
+            (x[i - 1], 1)
+        } else {
+            j += 1;
+            (y[j - 1], 2)
+        };
+        // The same task next in the other chain (one use per task in each).
+        if take_x && j < y.len() && y[j].task == m.task {
+            j += 1;
+            uses = 3;
+        } else if !take_x && i < x.len() && x[i].task == m.task {
+            i += 1;
+            uses = 3;
+        }
+        if let Some((a, was)) = before {
+            if same || was & uses == 0 {
+                hits.push(Hit::new((a.task, a.at), (m.task, m.at), k as usize));
+            }
+        }
+        before = Some((m, uses));
     }
 }
 
@@ -225,6 +264,39 @@ pub fn find(g: &Graph) -> Conflicts {
     }
 }
 
+/// The hits in order, from `parts`, for `tasks` tasks: put in buckets by
+/// their first task (a counting sort: hundreds of thousands of hits, a
+/// few per task), each bucket then sorted.
+fn sorted(parts: Vec<Vec<Hit>>, tasks: usize) -> Vec<Hit> {
+    let mut start = vec![0usize; tasks + 1];
+    for h in parts.iter().flatten() {
+        start[h.a as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut out = vec![
+        Hit {
+            a: 0,
+            b: 0,
+            at_a: 0,
+            at_b: 0,
+            k: 0
+        };
+        start[tasks]
+    ];
+    for h in parts.into_iter().flatten() {
+        let at = &mut next[h.a as usize];
+        out[*at] = h;
+        *at += 1;
+    }
+    for w in start.windows(2) {
+        out[w[0]..w[1]].sort_unstable();
+    }
+    out
+}
+
 impl Conflicts {
     /// The distinct patterns task `task` uses.
     pub fn uses(&self, task: usize) -> &[usize] {
@@ -261,7 +333,7 @@ impl Conflicts {
                 }
             }
         }
-        hits.sort_unstable();
+        let hits = sorted(vec![hits], g.len());
         self.listed(g, hits)
     }
 
@@ -272,70 +344,31 @@ impl Conflicts {
     /// chain of listed pairs (or by their dependencies). Linear in the
     /// tasks per pattern pair.
     pub fn ordering_pairs(self, g: &Graph, wave: &[usize]) -> Listed {
-        // Each pattern's users in wave order: (wave, task, at).
-        let chains: Vec<Vec<(usize, u32, u32)>> = self
-            .users
-            .iter()
-            .map(|u| {
-                let mut c: Vec<(usize, u32, u32)> = u
-                    .iter()
-                    .map(|s| (wave[s.task], s.task as u32, s.at as u32))
-                    .collect();
-                c.sort_unstable();
-                c
-            })
-            .collect();
+        // Each pattern's users in wave order.
+        let mut start = Vec::with_capacity(self.users.len() + 1);
+        let mut links = Vec::with_capacity(self.users.iter().map(Vec::len).sum());
+        start.push(0);
+        for u in &self.users {
+            let from = links.len();
+            links.extend(u.iter().map(|s| Link {
+                wave: wave[s.task] as u32,
+                task: s.task as u32,
+                at: s.at as u32,
+            }));
+            links[from..].sort_unstable();
+            start.push(links.len());
+        }
+        let chains = Chains { start, links };
         let parts = muster_shared::par::map_chunks(self.found.len(), LIST_PARALLEL_FROM, |range| {
             let mut hits = Vec::new();
             for k in range {
                 let (p, q, _) = self.found[k];
-                let (x, y) = (&chains[p], if q == p { &[][..] } else { &chains[q][..] });
-                // The two chains merged; a task using both patterns counts
-                // once, by its first use in touches (next to each other, as
-                // the order is wave, task, place). Two neighbours that both
-                // use `p` (or both `q`) are neighbours in `p`'s own chain,
-                // listed with the pair (p, p): only the others are pushed.
-                let (mut i, mut j) = (0, 0);
-                let mut before: Option<Member> = None;
-                let mut current: Option<Member> = None;
-                while i < x.len() || j < y.len() {
-                    let (m, from_p) = if j == y.len() || (i < x.len() && x[i] <= y[j]) {
-                        i += 1;
-                        (x[i - 1], true)
-                    } else {
-                        j += 1;
-                        (y[j - 1], q == p)
-                    };
-                    let m = Member {
-                        task: m.1,
-                        at: m.2,
-                        uses_p: from_p,
-                        uses_q: !from_p || q == p,
-                    };
-                    match &mut current {
-                        Some(c) if c.task == m.task => {
-                            c.uses_p |= m.uses_p;
-                            c.uses_q |= m.uses_q;
-                        }
-                        _ => {
-                            if let Some(c) = current.take() {
-                                link(before, c, k, q == p, &mut hits);
-                                before = Some(c);
-                            }
-                            current = Some(m);
-                        }
-                    }
-                }
-                if let Some(c) = current {
-                    link(before, c, k, q == p, &mut hits);
-                }
+                let y = if q == p { &[][..] } else { chains.get(q) };
+                link_chains(chains.get(p), y, k as u32, q == p, &mut hits);
             }
-            hits.sort_unstable();
             hits
         });
-        // Sorted runs, one per core: a stable sort merges them.
-        let mut hits: Vec<Hit> = parts.into_iter().flatten().collect();
-        hits.sort();
+        let hits = sorted(parts, g.len());
         self.listed(g, hits)
     }
 
