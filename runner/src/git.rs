@@ -78,8 +78,13 @@ pub fn worktree_add(repo: &Path, path: &Path, branch: &str, base: &str) -> Resul
     git(repo, &args).map(|_| ())
 }
 
-/// Removes the worktree at `path` (forced; the branch stays), and prunes.
+/// Removes the worktree at `path` (forced, even when locked; the branch
+/// stays), and prunes.
 /// A path that is not a worktree (any more) is left alone, and is no error.
+/// One git cannot remove, left half made by a `worktree add` that was cut
+/// off (its muster-run killed, then git by SIGPIPE on its stderr: still
+/// locked "initializing", its `.git` file not written yet), is deleted and
+/// unregistered by hand: muster made it, and only muster works there.
 pub fn worktree_remove(repo: &Path, path: &Path) -> Result<()> {
     let _one_at_a_time = worktree_lock();
     remove_locked(repo, path)
@@ -88,14 +93,30 @@ pub fn worktree_remove(repo: &Path, path: &Path) -> Result<()> {
 /// [`worktree_remove`], the lock held.
 fn remove_locked(repo: &Path, path: &Path) -> Result<()> {
     let path = std::path::absolute(path)?;
-    let mut args = words("worktree remove --force");
+    // Forced twice: also when locked.
+    let mut args = words("worktree remove --force --force");
     args.push(path.clone().into());
     let removed = git(repo, &args);
     git(repo, &["worktree", "prune"])?;
-    match removed {
-        Err(e) if is_worktree(repo, &path)? => Err(e),
-        _ => Ok(()),
+    let Err(refused) = removed else {
+        return Ok(());
+    };
+    if !is_worktree(repo, &path)? {
+        return Ok(());
     }
+    match std::fs::remove_dir_all(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
+    }
+    let mut unlock = words("worktree unlock");
+    unlock.push(path.clone().into());
+    let _ = git(repo, &unlock); // not locked: nothing to undo
+    git(repo, &["worktree", "prune"])?;
+    if is_worktree(repo, &path)? {
+        return Err(refused);
+    }
+    Ok(())
 }
 
 /// Removes the index lock of the worktree at `path`, left by a git command
@@ -231,6 +252,17 @@ pub(crate) mod tests {
         std::fs::remove_dir_all(&wt).unwrap();
         worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
         assert_eq!(rev_parse(&wt, "HEAD").unwrap(), base);
+
+        // A `worktree add` cut off: still locked, its `.git` file empty.
+        let admin = sh(&wt, &["rev-parse", "--absolute-git-dir"]);
+        std::fs::write(Path::new(&admin).join("locked"), "initializing\n").unwrap();
+        std::fs::write(wt.join(".git"), "").unwrap();
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
+        assert_eq!(rev_parse(&wt, "HEAD").unwrap(), base);
+        std::fs::write(Path::new(&admin).join("locked"), "initializing\n").unwrap();
+        worktree_remove(&repo, &wt).unwrap();
+        assert!(!wt.exists());
+        worktree_add(&repo, &wt, "muster/r1/T1", &base).unwrap();
 
         let e = format!(
             "{:#}",

@@ -3,14 +3,15 @@
 //! step; until the planner says stop and nothing runs.
 //!
 //! The ledger is the run's memory. Each worker runs under a small `sh`
-//! wrapper that writes its exit code to `.exit` in the task's bundle
-//! directory, so a worker that finished while muster-run was down (killed,
-//! crashed) is collected on `--resume`, not run again; one that was still
-//! running is killed (its whole process group) and started again.
+//! wrapper ([`crate::wrapper`]) that starts it only once its process group
+//! is written down and keeps its exit code, so a worker that finished while
+//! muster-run was down (killed, crashed) is collected on `--resume`, not run
+//! again; one still running is waited for; one that never started is
+//! started.
 
 use crate::paths::RunPaths;
 use crate::worker::{Exit, Spec, Worker};
-use crate::{brief, bundle, git};
+use crate::{brief, bundle, git, wrapper};
 use anyhow::{anyhow, Context, Result};
 use muster_shared::error::Status;
 use muster_shared::glob::{Pattern, PatternSet};
@@ -426,34 +427,25 @@ fn start(t: &Task, i: usize, opts: &Options) -> Result<Active> {
     muster_shared::io::write_atomic(&brief_path, text.as_bytes())?;
 
     let argv = command(t, opts, &brief_path, &worktree)?;
-    let exit_file = dir.join(".exit");
-    // The wrapper keeps the exit code for a muster-run that is not there to
-    // reap the worker (see the module docs).
-    let mut wrapped = vec![
-        "sh".to_string(),
-        "-c".to_string(),
-        "\"$@\"; code=$?; echo $code > \"$MUSTER_EXIT_FILE\"; exit $code".to_string(),
-        "muster-worker".to_string(),
-    ];
-    wrapped.extend(argv);
     let env = vec![
         ("MUSTER_RUN_ID".to_string(), paths.run_id.clone()),
         ("MUSTER_TASK_ID".to_string(), t.id.clone()),
         ("MUSTER_BRIEF".to_string(), path_string(&brief_path)),
         ("MUSTER_ALLOWED_GLOBS".to_string(), t.touches.join("\n")),
         ("MUSTER_BUNDLE_DIR".to_string(), path_string(&dir)),
-        ("MUSTER_EXIT_FILE".to_string(), path_string(&exit_file)),
+        wrapper::env(&dir),
     ];
     let spec = Spec {
-        argv: wrapped,
+        argv: wrapper::wrap(argv),
         cwd: worktree.clone(),
         env,
         stdout: dir.join("LOGS").join("stdout.log"),
         stderr: dir.join("LOGS").join("stderr.log"),
+        gated: true,
     };
-    let worker = Worker::spawn(&spec)?;
-    // Its process group, for `--resume`.
-    muster_shared::io::write_atomic(&dir.join(".pgid"), worker.pgid().to_string().as_bytes())?;
+    let mut worker = Worker::spawn(&spec)?;
+    // Its process group written down for `--resume`, then it may start.
+    wrapper::release(&mut worker, &dir)?;
     let timeout = t.timeout_s.or(opts.timeout_s).map(Duration::from_secs);
     Ok(Active {
         task: i,
@@ -666,12 +658,12 @@ fn collect(
 
 /// On `--resume`: each task the ledger has running was cut off when
 /// muster-run went down. Its worker finished if it left its exit code:
-/// collect it. A worker still running (its process group is there) is
-/// waited for, up to its timeout (else the stuck limit, else 5 minutes),
-/// and collected when it ends: killing it could cut it off after it did its
-/// work and run that work twice. Only a worker that is gone without an exit
-/// code, or does not end in time, is killed and its task started again
-/// (`repair.requested`).
+/// collect it. A worker still running is waited for, up to its timeout
+/// (else the stuck limit, else 5 minutes), and collected when it ends:
+/// killing it could cut it off after it did its work and run that work
+/// twice. A worker that never started (never released, see
+/// [`crate::wrapper`]), is gone without an exit code or does not end in
+/// time is killed and its task started again (`repair.requested`).
 fn adopt_interrupted(
     plan: &Plan,
     index: &BTreeMap<&str, usize>,
@@ -689,34 +681,12 @@ fn adopt_interrupted(
         let t = &plan.tasks[i];
         let dir = opts.paths.task_dir(id)?;
         let worktree = opts.paths.worktree(id)?;
-        let exit_code = || {
-            std::fs::read_to_string(dir.join(".exit"))
-                .ok()
-                .and_then(|s| s.trim().parse::<i32>().ok())
-        };
-        let pgid = std::fs::read_to_string(dir.join(".pgid"))
-            .ok()
-            .and_then(|s| s.trim().parse::<i32>().ok());
         let limit = t
             .timeout_s
             .or(opts.timeout_s)
             .or(opts.stuck_after_s)
             .map_or(Duration::from_secs(300), Duration::from_secs);
-        let deadline = std::time::Instant::now() + limit;
-        let mut code = exit_code();
-        while code.is_none()
-            && pgid.is_some_and(crate::worker::group_alive)
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(20));
-            code = exit_code();
-        }
-        if let Some(pgid) = pgid {
-            crate::worker::kill_group(pgid);
-        }
-        // A worker that ended while it was being killed left its code.
-        let code = code.or_else(exit_code);
-        match code {
+        match wrapper::settle(&dir, limit) {
             Some(c) if worktree.exists() => {
                 // A commit cut off by the crash leaves its lock behind;
                 // nothing else works in this worktree now.
@@ -732,6 +702,7 @@ fn adopt_interrupted(
                 )?;
             }
             _ => {
+                wrapper::forget(&dir)?;
                 r.record(
                     "repair.requested",
                     Some(id),

@@ -1,5 +1,6 @@
 //! One worker process: started in its own process group with stdin closed
-//! and stdout/stderr going to log files; watched for exit, timeout and
+//! (or, gated, a pipe it waits on until [`Worker::release`]) and
+//! stdout/stderr going to log files; watched for exit, timeout and
 //! progress; stopped by killing its whole group (TERM, a grace period, KILL).
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -7,10 +8,11 @@ use rustix::io::Errno;
 use rustix::process::{kill_process_group, Pid, Signal};
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write as _;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// How often `kill` looks whether the worker has gone during the grace period.
@@ -29,6 +31,10 @@ pub struct Spec {
     pub stdout: PathBuf,
     /// Where its stderr goes (created or truncated).
     pub stderr: PathBuf,
+    /// Its stdin is a pipe that gets `go` and is closed by
+    /// [`Worker::release`] (or closed unwritten when muster-run goes down
+    /// first); else /dev/null.
+    pub gated: bool,
 }
 
 /// How a worker ended.
@@ -49,6 +55,8 @@ pub enum Exit {
 #[derive(Debug)]
 pub struct Worker {
     child: Child,
+    /// The write end of a gated worker's stdin, until it is released.
+    gate: Option<ChildStdin>,
     pgid: i32,
     started: Instant,
     /// Set once the worker is reaped (or killed by us); never changes after.
@@ -74,11 +82,16 @@ impl Worker {
         let stderr = File::create(&spec.stderr)
             .with_context(|| format!("cannot open {} for stderr", spec.stderr.display()))?;
         let started = Instant::now();
-        let child = Command::new(program)
+        let stdin = if spec.gated {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        let mut child = Command::new(program)
             .args(args)
             .current_dir(&spec.cwd)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(stdout)
             .stderr(stderr)
             .process_group(0)
@@ -86,8 +99,10 @@ impl Worker {
             .with_context(|| format!("cannot start `{program}` in {}", spec.cwd.display()))?;
         let pgid = i32::try_from(child.id())
             .map_err(|_| anyhow!("pid {} of `{program}` is out of range", child.id()))?;
+        let gate = child.stdin.take();
         Ok(Worker {
             child,
+            gate,
             pgid,
             started,
             exit: None,
@@ -106,6 +121,16 @@ impl Worker {
     /// When it was started.
     pub fn started(&self) -> Instant {
         self.started
+    }
+
+    /// Lets a gated worker go: writes `go` to its stdin and closes it.
+    /// Nothing to do for a worker that is not gated, or released already.
+    pub fn release(&mut self) -> Result<()> {
+        if let Some(mut gate) = self.gate.take() {
+            gate.write_all(b"go\n")
+                .with_context(|| format!("cannot release worker {}", self.pgid))?;
+        }
+        Ok(())
     }
 
     /// Whether it has exited, without waiting; reaps it when it has.
@@ -252,18 +277,35 @@ fn tree_fingerprint(root: &Path) -> u64 {
     hasher.finish()
 }
 
-/// Whether process group `pgid` still has a process (a zombie counts).
-pub fn group_alive(pgid: i32) -> bool {
-    match Pid::from_raw(pgid).filter(|_| pgid > 1) {
-        Some(pid) => rustix::process::test_kill_process_group(pid).is_ok(),
-        None => false,
-    }
+/// Whether process `pid` still runs. A zombie does not: it has exited and
+/// waits to be reaped, which for a worker whose muster-run went down may be
+/// never (an init that does not reap, as in some containers). Where there is
+/// no `/proc`, a zombie counts as running.
+pub fn running(pid: i32) -> bool {
+    let alive = other_pid(pid).is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
+    alive && !is_zombie(pid)
+}
+
+/// `raw` as the pid of a process other than init (a number read from a
+/// file a worker can write may be anything: 0, 1 and negatives are none).
+fn other_pid(raw: i32) -> Option<Pid> {
+    (raw > 1).then(|| Pid::from_raw(raw)).flatten()
+}
+
+/// Whether `/proc` shows `pid` as a zombie (or dead).
+fn is_zombie(pid: i32) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) state …`; comm may hold spaces and parentheses.
+    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+    state.starts_with(['Z', 'X'])
 }
 
 /// Sends SIGKILL to process group `pgid`, if it is still there: what is
 /// left of a worker whose muster-run went down (`--resume`).
 pub fn kill_group(pgid: i32) {
-    if let Some(pid) = Pid::from_raw(pgid).filter(|_| pgid > 1) {
+    if let Some(pid) = other_pid(pgid) {
         let _ = kill_process_group(pid, Signal::KILL);
     }
 }
@@ -285,6 +327,7 @@ mod tests {
             env: vec![],
             stdout: dir.path().join("out.log"),
             stderr: dir.path().join("err.log"),
+            gated: false,
         };
         (dir, spec)
     }
@@ -330,6 +373,33 @@ mod tests {
         let (_dir, spec) = setup("kill -9 $$");
         let mut w = Worker::spawn(&spec).unwrap();
         assert_eq!(wait_exit(&mut w), Exit::Signal(9));
+    }
+
+    #[test]
+    fn a_gated_worker_waits_for_its_release() {
+        let (_dir, mut spec) = setup("read go; echo \"got $go\"");
+        spec.gated = true;
+        let mut w = Worker::spawn(&spec).unwrap();
+        sleep(Duration::from_millis(300));
+        assert_eq!(w.poll().unwrap(), None, "it waits");
+        assert_eq!(fs::read_to_string(&spec.stdout).unwrap(), "");
+        w.release().unwrap();
+        w.release().unwrap(); // once is enough; again is nothing
+        assert_eq!(wait_exit(&mut w), Exit::Code(0));
+        assert_eq!(fs::read_to_string(&spec.stdout).unwrap(), "got go\n");
+    }
+
+    #[test]
+    fn a_zombie_is_not_running() {
+        let mut child = Command::new("sh").args(["-c", "exit 0"]).spawn().unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        // Not reaped yet: a zombie once it exits.
+        eventually("the zombie", || is_dead(pid).then_some(()));
+        assert!(!running(pid));
+        child.wait().unwrap();
+        assert!(!running(pid));
+        assert!(running(i32::try_from(std::process::id()).unwrap()));
+        assert!(!running(0) && !running(1) && !running(-5));
     }
 
     #[test]
