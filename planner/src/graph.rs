@@ -19,7 +19,7 @@ pub struct Graph {
     /// Each task's dependents (indexes, ascending).
     pub dependents: Vec<Vec<usize>>,
     /// The distinct patterns of all the tasks' write allowlists, numbered in
-    /// order of first use (tasks by id, touches in order).
+    /// the byte order of their texts (so not by the input's order).
     pub patterns: Vec<Pattern>,
     /// Each task's write allowlist as pattern numbers, in its touches order
     /// (empty for read-only tasks).
@@ -58,29 +58,9 @@ impl Graph {
         perm.sort_by(|&a, &b| tasks[a].id.cmp(&tasks[b].id));
         permute(&mut tasks, &perm);
         permute(&mut raw, &perm);
-        // Patterns renumbered by first use with the tasks in id order, so
-        // the numbers do not depend on the input's order.
-        let mut new_id = vec![usize::MAX; parsed.len()];
-        let mut order_of_use = Vec::with_capacity(parsed.len());
-        let touches: Vec<Vec<usize>> = raw
-            .iter()
-            .map(|mine| {
-                mine.iter()
-                    .map(|&old| {
-                        if new_id[old] == usize::MAX {
-                            new_id[old] = order_of_use.len();
-                            order_of_use.push(old);
-                        }
-                        new_id[old]
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut parsed: Vec<Option<Pattern>> = parsed.into_iter().map(Result::ok).collect();
-        let patterns: Vec<Pattern> = order_of_use
-            .iter()
-            .filter_map(|&old| parsed[old].take())
-            .collect();
+        let touches = raw;
+        // Every pattern parsed (or the problems above were reported).
+        let patterns: Vec<Pattern> = parsed.into_iter().filter_map(Result::ok).collect();
         // Each input position's place in id order.
         let n = tasks.len();
         let mut place = vec![0; n];
@@ -196,7 +176,7 @@ struct Allowlists {
     /// Per task (input order), its touches as distinct-pattern numbers
     /// (empty for read-only tasks).
     raw: Vec<Vec<usize>>,
-    /// The distinct patterns, numbered in order of first use (input order).
+    /// The distinct patterns, numbered in the byte order of their texts.
     parsed: Vec<Result<Pattern, muster_shared::glob::GlobError>>,
 }
 
@@ -219,10 +199,24 @@ impl Allowlists {
             raw.push(mine);
         }
         drop(distinct);
-        let parsed = muster_shared::par::map_chunks(texts.len(), PARSE_PARALLEL_FROM, |r| {
-            texts[r]
+        // Numbered, and parsed, in the byte order of their texts: the
+        // numbers do not depend on the input's order, and patterns that
+        // share leading directories sit side by side in memory, in the
+        // order the conflict search visits them (a third of its time went
+        // in cache misses when they were strewn in order of first use).
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_unstable_by_key(|&i| texts[i]);
+        let mut rank = vec![0; texts.len()];
+        for (k, &i) in order.iter().enumerate() {
+            rank[i] = k;
+        }
+        for id in raw.iter_mut().flatten() {
+            *id = rank[*id];
+        }
+        let parsed = muster_shared::par::map_chunks(order.len(), PARSE_PARALLEL_FROM, |r| {
+            order[r]
                 .iter()
-                .map(|g| Pattern::parse(g))
+                .map(|&i| Pattern::parse(texts[i]))
                 .collect::<Vec<_>>()
         })
         .into_iter()
