@@ -291,9 +291,19 @@ fn sorted(parts: Vec<Vec<Hit>>, tasks: usize) -> Vec<Hit> {
         out[*at] = h;
         *at += 1;
     }
-    for w in start.windows(2) {
-        out[w[0]..w[1]].sort_unstable();
-    }
+    // The buckets sorted, half of them on another thread.
+    let half = start.partition_point(|&s| s < out.len() / 2).min(tasks);
+    let (low, high) = out.split_at_mut(start[half]);
+    let sort_buckets = |items: &mut [Hit], bounds: &[usize]| {
+        let base = bounds[0];
+        for w in bounds.windows(2) {
+            items[w[0] - base..w[1] - base].sort_unstable();
+        }
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| sort_buckets(high, &start[half..]));
+        sort_buckets(low, &start[..=half]);
+    });
     out
 }
 
