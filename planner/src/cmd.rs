@@ -255,7 +255,14 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
     }
     let cfg = load_config(c)?;
     let inp = read_input(&c.input)?;
-    let input: NextRead = muster_shared::doc::parse_body(&inp.bytes, &inp.name)?;
+    // The plan's conflicts (most of a big plan) are only checked as JSON:
+    // on another core, while the rest is read.
+    let input: NextRead = muster_shared::doc::parse_body_around(
+        &inp.bytes,
+        &inp.name,
+        &["plan", "conflicts"],
+        "critical_path",
+    )?;
     let batch = next::next_read(&input, &cfg.resources)?;
     let out = Outcome::new(Status::Pass, to_json(&batch, c.compact));
     // A 100k-task plan and state are a million small allocations; the
@@ -369,6 +376,42 @@ mod tests {
                 );
             }
             assert_eq!(listed.into_plan(), whole);
+        }
+    }
+
+    /// A `{plan, state}` big enough for its conflicts to be checked on
+    /// another core reads as the strict reader reads it, pretty and compact.
+    #[test]
+    fn next_input_read_around_its_conflicts_is_the_strict_read() {
+        let tasks: Vec<muster_shared::schema::Task> = (0..3000)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("T{i:04}"), "goal": "conflicts: \"critical_path\"",
+                    "deps": if i > 9 { vec![format!("T{:04}", i - 9)] } else { vec![] },
+                    "touches": [format!("src/{}/", i % 40), "docs/*.md"],
+                }))
+                .unwrap()
+            })
+            .collect();
+        let p = plan::plan(tasks, &plan::Options::default()).unwrap();
+        assert!(p.conflicts.len() > 2000);
+        let state = serde_json::json!({
+            "run_id": "r", "tasks": {"T0000": {"status": "done", "attempts": 1}},
+            "locks_held": {}, "batches": [], "spawned": 0, "budgets": {},
+            "loops_without_progress": 0, "gates": {}, "approvals": [],
+            "kill_switch": null, "escalations": []
+        });
+        let doc = serde_json::json!({"plan": p, "state": state});
+        for text in [
+            serde_json::to_vec(&doc).unwrap(),
+            serde_json::to_vec_pretty(&doc).unwrap(),
+        ] {
+            assert!(text.len() > muster_shared::doc::hole::CUT_FROM);
+            let path = ["plan", "conflicts"];
+            let around: NextRead =
+                muster_shared::doc::hole::read(&text, &path, "critical_path").unwrap();
+            let strict: NextRead = muster_shared::doc::parse_body(&text, "-").unwrap();
+            assert_eq!(format!("{around:?}"), format!("{strict:?}"));
         }
     }
 

@@ -1,0 +1,289 @@
+//! A big document read on two cores by cutting one big value out of it:
+//! the array at a path of object keys (a plan's `conflicts`, 100 MB of a
+//! 135 MB `{plan, state}`), which the reader checks as JSON and does not
+//! keep, is checked on another thread while the rest of the document is read
+//! around an empty array in its place.
+//!
+//! Like [`super::split`], only a faster way to the answer
+//! [`super::parse_body`] gives: whenever a step fails it returns None and
+//! the caller reads the document the strict way, which gives every error
+//! message. Where the value starts is found by following the document's
+//! structure (strings and nesting) to the key path, so the hole is that
+//! field's value; where it ends is a guess (the `]` before the key that
+//! follows it in the writer's order), proved by reading the cut-out bytes as
+//! exactly one JSON array. A value read at the same place whole or in two
+//! pieces is the same value, so the result is the strict reader's. The
+//! array is read inside as many more arrays as it sits deep, so serde's
+//! nesting limit falls where it would in the whole document.
+
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, Error as _, IgnoredAny, SeqAccess, Visitor,
+};
+use serde::Deserialize;
+
+/// Below this many bytes a document is read in one go.
+pub const CUT_FROM: usize = 1 << 20;
+
+/// The document read with the array at `path` (object keys from the top,
+/// its value ignored by `T`) checked apart on another thread; `next_key`
+/// is the key that follows it in the writer's order. None when any step
+/// fails or the document does not look so.
+pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &str) -> Option<T> {
+    let open = find_value(bytes, path)?;
+    if bytes.get(open) != Some(&b'[') {
+        return None;
+    }
+    let close = guess_close(bytes, open, next_key)?;
+    let hole = bytes.get(open..=close)?;
+    std::thread::scope(|s| {
+        let checked = s.spawn(|| is_one_array(hole, path.len()));
+        let mut around = Vec::with_capacity(bytes.len() - hole.len() + 2);
+        around.extend_from_slice(&bytes[..open]);
+        around.extend_from_slice(b"[]");
+        around.extend_from_slice(&bytes[close + 1..]);
+        let doc = serde_json::from_slice::<T>(&around).ok();
+        let ok = checked.join().unwrap_or(false);
+        doc.filter(|_| ok)
+    })
+}
+
+/// Whether `hole` is exactly one JSON value, read inside `depth` arrays of
+/// one item each (as deep as it sits in the document).
+fn is_one_array(hole: &[u8], depth: usize) -> bool {
+    let mut text = Vec::with_capacity(hole.len() + 2 * depth);
+    text.resize(depth, b'[');
+    text.extend_from_slice(hole);
+    text.resize(text.len() + depth, b']');
+    let mut de = serde_json::Deserializer::from_slice(&text);
+    One(depth).deserialize(&mut de).is_ok() && de.end().is_ok()
+}
+
+/// Reads an array of exactly one item, `.0` deep; at 0, any value.
+struct One(usize);
+
+impl<'de> DeserializeSeed<'de> for One {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.0 == 0 {
+            IgnoredAny::deserialize(d).map(|_| ())
+        } else {
+            d.deserialize_seq(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for One {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of one item")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        seq.next_element_seed(One(self.0 - 1))?
+            .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+        match seq.next_element::<IgnoredAny>()? {
+            Some(_) => Err(A::Error::invalid_length(2, &self)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where the value at `path` starts: the key path followed down through
+/// the objects from the top, strings and nesting followed. None when the
+/// document is not an object or a key on the path is not there as a plain
+/// (unescaped) key.
+fn find_value(bytes: &[u8], path: &[&str]) -> Option<usize> {
+    let mut i = skip_ws(bytes, 0);
+    if bytes.get(i) != Some(&b'{') || path.is_empty() {
+        return None;
+    }
+    i += 1;
+    // `depth`: how many objects and arrays are open; `level`: how many
+    // keys of the path were found (the object being read is then the one
+    // at `level + 1` open brackets).
+    let (mut depth, mut level) = (1usize, 0usize);
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                let end = string_end(bytes, i)?;
+                let after = skip_ws(bytes, end);
+                if depth == level + 1
+                    && bytes.get(after) == Some(&b':')
+                    && bytes.get(i + 1..end - 1) == Some(path[level].as_bytes())
+                {
+                    let value = skip_ws(bytes, after + 1);
+                    level += 1;
+                    if level == path.len() {
+                        return Some(value);
+                    }
+                    if bytes.get(value) != Some(&b'{') {
+                        return None;
+                    }
+                    depth += 1;
+                    i = value + 1;
+                    continue;
+                }
+                i = end;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth <= level {
+                    // Left the object the next key should be in.
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The `]` that closes the array opening at `open`, guessed: before the
+/// first `"next_key"` after it that has only a comma and white space
+/// between it and a `]`.
+fn guess_close(bytes: &[u8], open: usize, next_key: &str) -> Option<usize> {
+    let key = format!("\"{next_key}\"");
+    let from = open + 1;
+    let rest = bytes.get(from..)?;
+    memchr::memmem::find_iter(rest, key.as_bytes()).find_map(|k| {
+        let before = |mut at: usize| {
+            while at > open && is_ws(bytes[at]) {
+                at -= 1;
+            }
+            at
+        };
+        let comma = before(from + k - 1);
+        if bytes[comma] != b',' {
+            return None;
+        }
+        let close = before(comma - 1);
+        (close > open && bytes[close] == b']').then_some(close)
+    })
+}
+
+/// Just past the closing quote of the string opening at `at`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).copied().is_some_and(is_ws) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        plan: Plan,
+        state: serde_json::Value,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Plan {
+        tasks: Vec<serde_json::Value>,
+        #[serde(default)]
+        conflicts: Ignored,
+        critical_path: serde_json::Value,
+    }
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(from = "IgnoredAny")]
+    struct Ignored;
+
+    impl From<IgnoredAny> for Ignored {
+        fn from(_: IgnoredAny) -> Ignored {
+            Ignored
+        }
+    }
+
+    fn cut(text: &str) -> Option<Doc> {
+        read::<Doc>(text.as_bytes(), &["plan", "conflicts"], "critical_path")
+    }
+
+    fn strict(text: &str) -> Option<Doc> {
+        serde_json::from_str::<Doc>(text).ok()
+    }
+
+    #[test]
+    fn the_same_document_as_the_strict_reader() {
+        let docs = [
+            // compact and pretty
+            r#"{"plan":{"tasks":[{"id":"a"}],"conflicts":[{"a":"x","b":"y"}],"critical_path":{}},"state":{}}"#,
+            "{\n \"plan\": {\n  \"tasks\": [],\n  \"conflicts\": [\n   {\"a\": 1}\n  ],\n  \"critical_path\": {\"tasks\": [\"conflicts\"]}\n },\n \"state\": {\"x\": [1]}\n}",
+            // the key's name elsewhere first: a string, a nested key, a task field
+            r#"{"plan":{"tasks":[{"id":"conflicts","conflicts":[1],"x":{"conflicts":[]}}],"conflicts":[[1],{"critical_path":2}],"critical_path":[]},"state":{"conflicts":[]}}"#,
+            // an empty array; escapes in strings around it
+            r#"{"plan":{"tasks":[{"g":"a \"conflicts\": [ \\"}],"conflicts":[],"critical_path":"\"]"},"state":null}"#,
+        ];
+        for d in docs {
+            let want = strict(d);
+            assert!(want.is_some(), "{d}");
+            assert_eq!(cut(d), want, "{d}");
+        }
+    }
+
+    #[test]
+    fn anything_odd_is_left_to_the_strict_reader() {
+        for d in [
+            // not valid inside the hole, or not one array there
+            r#"{"plan":{"tasks":[],"conflicts":[{"a":1,}],"critical_path":{}},"state":{}}"#,
+            r#"{"plan":{"tasks":[],"conflicts":[1],[2],"critical_path":{}},"state":{}}"#,
+            // the guess lands inside the array: a string holding the next key
+            r#"{"plan":{"tasks":[],"conflicts":[["x"],"critical_path",1],"critical_path":{}},"state":{}}"#,
+            // another order, an escaped key, no such field, not an object
+            r#"{"plan":{"tasks":[],"critical_path":{},"conflicts":[1]},"state":{}}"#,
+            r#"{"plan":{"tasks":[],"conflict\u0073":[1],"critical_path":{}},"state":{}}"#,
+            r#"{"plan":{"tasks":[],"critical_path":{}},"state":{"conflicts":[1],"critical_path":1}}"#,
+            r#"[{"plan":{"conflicts":[1],"critical_path":{}}}]"#,
+            r#"{"plan":{"tasks":[],"conflicts":{"a":[1]},"critical_path":{}},"state":{}}"#,
+            // a good document, but the first key that looks right is inside
+            // the array: the strict reader's job
+            r#"{"plan":{"tasks":[],"conflicts":[["x"],"critical_path"],"critical_path":{}},"state":{}}"#,
+            "",
+            "{",
+            r#"{"plan":{"tasks":[],"conflicts":[1"#,
+        ] {
+            assert_eq!(cut(d), None, "{d}");
+        }
+    }
+
+    #[test]
+    fn nesting_counts_as_in_the_whole_document() {
+        // Around serde's nesting limit (128) and far past it: the hole is
+        // read as deep as in the whole document, so both readers agree.
+        for n in [100, 124, 125, 126, 127, 200, 5000] {
+            let deep = format!("{}{}", "[".repeat(n), "]".repeat(n));
+            let d = format!(
+                r#"{{"plan":{{"tasks":[],"conflicts":[{deep}],"critical_path":{{}}}},"state":{{}}}}"#
+            );
+            assert_eq!(cut(&d), strict(&d), "{n}");
+            let d = format!(
+                r#"{{"plan":{{"tasks":[{deep}],"conflicts":[{deep}],"critical_path":{{}}}},"state":{{}}}}"#
+            );
+            assert_eq!(cut(&d), strict(&d), "{n}");
+        }
+    }
+}
