@@ -7,14 +7,17 @@
 //! Like [`super::split`], only a faster way to the answer
 //! [`super::parse_body`] gives: whenever a step fails it returns None and
 //! the caller reads the document the strict way, which gives every error
-//! message. Where the value starts is found by following the document's
-//! structure (strings and nesting) to the key path, so the hole is that
-//! field's value; where it ends is a guess (the `]` before the key that
-//! follows it in the writer's order), proved by reading the cut-out bytes as
-//! exactly one JSON array. A value read at the same place whole or in two
-//! pieces is the same value, so the result is the strict reader's. The
-//! array is read inside as many more arrays as it sits deep, so serde's
-//! nesting limit falls where it would in the whole document.
+//! message. Where the value starts is a guess (the first `"key": [` of the
+//! path's last key), so that the reading can start at once, and the other
+//! thread proves it by following the document's structure (strings and
+//! nesting) down the key path: the hole is that field's value. Where it ends
+//! is a guess too (the `]` before the key that follows it in the writer's
+//! order), proved by reading the cut-out bytes as exactly one JSON array. A
+//! value read at the same place whole or in two pieces is the same value, so
+//! the result is the strict reader's. The array is read inside as many more
+//! arrays as it sits deep, so serde's nesting limit falls where it would in
+//! the whole document. A document with an array under the same key name
+//! before the real one (in a task's labels, say) is read the strict way.
 
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, Error as _, IgnoredAny, SeqAccess, Visitor,
@@ -29,14 +32,16 @@ pub const CUT_FROM: usize = 1 << 20;
 /// is the key that follows it in the writer's order. None when any step
 /// fails or the document does not look so.
 pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &str) -> Option<T> {
-    let open = find_value(bytes, path)?;
-    if bytes.get(open) != Some(&b'[') {
-        return None;
-    }
+    // Where the array starts is guessed too (the first `"key": [` of the
+    // path's last key), so that the reading can start at once; the other
+    // thread proves the guess by following the structure, then checks the
+    // array.
+    let open = guess_open(bytes, path.last()?)?;
     let close = guess_close(bytes, open, next_key)?;
     let hole = bytes.get(open..=close)?;
     std::thread::scope(|s| {
-        let checked = s.spawn(|| is_one_array(hole, path.len()));
+        let checked =
+            s.spawn(|| find_value(bytes, path) == Some(open) && is_one_array(hole, path.len()));
         let mut around = Vec::with_capacity(bytes.len() - hole.len() + 2);
         around.extend_from_slice(&bytes[..open]);
         around.extend_from_slice(b"[]");
@@ -44,6 +49,19 @@ pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &
         let doc = serde_json::from_slice::<T>(&around).ok();
         let ok = checked.join().unwrap_or(false);
         doc.filter(|_| ok)
+    })
+}
+
+/// Where the array of the first `"key":` (white space allowed) opens.
+fn guess_open(bytes: &[u8], key: &str) -> Option<usize> {
+    let quoted = format!("\"{key}\"");
+    memchr::memmem::find_iter(bytes, quoted.as_bytes()).find_map(|k| {
+        let colon = skip_ws(bytes, k + quoted.len());
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(bytes, colon + 1);
+        (bytes.get(value) == Some(&b'[')).then_some(value)
     })
 }
 
@@ -233,8 +251,9 @@ mod tests {
             // compact and pretty
             r#"{"plan":{"tasks":[{"id":"a"}],"conflicts":[{"a":"x","b":"y"}],"critical_path":{}},"state":{}}"#,
             "{\n \"plan\": {\n  \"tasks\": [],\n  \"conflicts\": [\n   {\"a\": 1}\n  ],\n  \"critical_path\": {\"tasks\": [\"conflicts\"]}\n },\n \"state\": {\"x\": [1]}\n}",
-            // the key's name elsewhere first: a string, a nested key, a task field
-            r#"{"plan":{"tasks":[{"id":"conflicts","conflicts":[1],"x":{"conflicts":[]}}],"conflicts":[[1],{"critical_path":2}],"critical_path":[]},"state":{"conflicts":[]}}"#,
+            // the key's name elsewhere: a string and an object key before
+            // it, the next key inside it, the key again after it
+            r#"{"plan":{"tasks":[{"id":"conflicts","x":{"conflicts":{}}}],"conflicts":[[1],{"critical_path":2}],"critical_path":[]},"state":{"conflicts":[]}}"#,
             // an empty array; escapes in strings around it
             r#"{"plan":{"tasks":[{"g":"a \"conflicts\": [ \\"}],"conflicts":[],"critical_path":"\"]"},"state":null}"#,
         ];
@@ -259,6 +278,9 @@ mod tests {
             r#"{"plan":{"tasks":[],"critical_path":{}},"state":{"conflicts":[1],"critical_path":1}}"#,
             r#"[{"plan":{"conflicts":[1],"critical_path":{}}}]"#,
             r#"{"plan":{"tasks":[],"conflicts":{"a":[1]},"critical_path":{}},"state":{}}"#,
+            // an array under the same key name before it (the guess of
+            // where it opens, proved wrong)
+            r#"{"plan":{"tasks":[{"x":{"conflicts":[]}}],"conflicts":[1],"critical_path":{}},"state":{}}"#,
             // a good document, but the first key that looks right is inside
             // the array: the strict reader's job
             r#"{"plan":{"tasks":[],"conflicts":[["x"],"critical_path"],"critical_path":{}},"state":{}}"#,
