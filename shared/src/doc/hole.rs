@@ -14,21 +14,18 @@
 //! is a guess too (the `]` before the key that follows it in the writer's
 //! order), proved by reading the cut-out bytes as exactly one JSON array. A
 //! value read at the same place whole or in two pieces is the same value, so
-//! the result is the strict reader's. The array is read inside as many more
-//! arrays as it sits deep, so serde's nesting limit falls where it would in
-//! the whole document. A document with an array under the same key name
+//! the result is the strict reader's. `T` must read the value as
+//! [`IgnoredAny`]: serde_json skips such a value with no nesting limit, in
+//! the whole document as in the cut. A document with an array under the same key name
 //! before the real one (in a task's labels, say) is read the strict way.
 
-use serde::de::{
-    DeserializeOwned, DeserializeSeed, Deserializer, Error as _, IgnoredAny, SeqAccess, Visitor,
-};
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 /// Below this many bytes a document is read in one go.
 pub const CUT_FROM: usize = 1 << 20;
 
 /// The document read with the array at `path` (object keys from the top,
-/// its value ignored by `T`) checked apart on another thread; `next_key`
+/// read by `T` as [`IgnoredAny`]) checked apart on another thread; `next_key`
 /// is the key that follows it in the writer's order. None when any step
 /// fails or the document does not look so.
 pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &str) -> Option<T> {
@@ -40,8 +37,7 @@ pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &
     let close = guess_close(bytes, open, next_key)?;
     let hole = bytes.get(open..=close)?;
     std::thread::scope(|s| {
-        let checked =
-            s.spawn(|| find_value(bytes, path) == Some(open) && is_one_array(hole, path.len()));
+        let checked = s.spawn(|| find_value(bytes, path) == Some(open) && is_one_value(hole));
         let mut around = Vec::with_capacity(bytes.len() - hole.len() + 2);
         around.extend_from_slice(&bytes[..open]);
         around.extend_from_slice(b"[]");
@@ -65,47 +61,11 @@ fn guess_open(bytes: &[u8], key: &str) -> Option<usize> {
     })
 }
 
-/// Whether `hole` is exactly one JSON value, read inside `depth` arrays of
-/// one item each (as deep as it sits in the document).
-fn is_one_array(hole: &[u8], depth: usize) -> bool {
-    let mut text = Vec::with_capacity(hole.len() + 2 * depth);
-    text.resize(depth, b'[');
-    text.extend_from_slice(hole);
-    text.resize(text.len() + depth, b']');
-    let mut de = serde_json::Deserializer::from_slice(&text);
-    One(depth).deserialize(&mut de).is_ok() && de.end().is_ok()
-}
-
-/// Reads an array of exactly one item, `.0` deep; at 0, any value.
-struct One(usize);
-
-impl<'de> DeserializeSeed<'de> for One {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.0 == 0 {
-            IgnoredAny::deserialize(d).map(|_| ())
-        } else {
-            d.deserialize_seq(self)
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for One {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of one item")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        seq.next_element_seed(One(self.0 - 1))?
-            .ok_or_else(|| A::Error::invalid_length(0, &self))?;
-        match seq.next_element::<IgnoredAny>()? {
-            Some(_) => Err(A::Error::invalid_length(2, &self)),
-            None => Ok(()),
-        }
-    }
+/// Whether `hole` is exactly one JSON value, skipped as serde_json skips
+/// a value read as [`IgnoredAny`] (with no nesting limit: so too in the
+/// whole document), nothing after it.
+fn is_one_value(hole: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(hole).is_ok()
 }
 
 /// Where the value at `path` starts: the key path followed down through
@@ -210,6 +170,7 @@ fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Deserialize)]
     #[serde(deny_unknown_fields)]
