@@ -60,15 +60,16 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
         }
     }
     // Dependencies by index; one the plan does not have is never done.
-    let deps: Vec<Vec<Option<usize>>> = tasks
-        .iter()
-        .map(|t| {
-            t.deps
-                .iter()
-                .map(|d| index.get(d.as_str()).copied())
-                .collect()
-        })
-        .collect();
+    // In one vector: task `i`'s are `dep_at[dep_start[i]..dep_start[i + 1]]`
+    // (a vector per task was a hundred thousand allocations).
+    let mut dep_start = Vec::with_capacity(tasks.len() + 1);
+    let mut dep_at: Vec<Option<usize>> = Vec::new();
+    for t in tasks {
+        dep_start.push(dep_at.len());
+        dep_at.extend(t.deps.iter().map(|d| index.get(d.as_str()).copied()));
+    }
+    dep_start.push(dep_at.len());
+    let deps = |i: usize| &dep_at[dep_start[i]..dep_start[i + 1]];
     let is_done = |d: Option<usize>| d.is_some_and(|d| status[d] == TaskStatus::Done);
     let order: Vec<usize> = plan
         .waves
@@ -83,7 +84,7 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
     let mut blocked = vec![false; tasks.len()];
     let mut blocked_on: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for &i in &order {
-        let on: Vec<usize> = deps[i]
+        let on: Vec<usize> = deps(i)
             .iter()
             .flatten()
             .copied()
@@ -140,7 +141,7 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
         let not_done: Vec<String> = t
             .deps
             .iter()
-            .zip(&deps[i])
+            .zip(deps(i))
             .filter(|(_, &d)| !is_done(d))
             .map(|(name, _)| name.clone())
             .collect();
