@@ -19,6 +19,7 @@
 //! every conflicting pair of tasks ([`Conflicts::every_pair`]) or the pairs
 //! that order them all ([`Conflicts::ordering_pairs`]).
 
+use crate::flat::Flat;
 use crate::graph::Graph;
 use muster_shared::glob::intersect::Intersector;
 use muster_shared::hash::IntMap;
@@ -56,7 +57,7 @@ pub struct Conflicts {
 /// overlapping patterns (indexes into its touches), and the pattern pair
 /// (index into `found`). Sorted, the first of a task pair names the first
 /// patterns in touches order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Hit {
     a: u32,
     b: u32,
@@ -87,19 +88,6 @@ struct Link {
     wave: u32,
     task: u32,
     at: u32,
-}
-
-/// Each pattern's users in wave order, in one vector: chain `p` is
-/// `links[start[p]..start[p + 1]]`.
-struct Chains {
-    start: Vec<usize>,
-    links: Vec<Link>,
-}
-
-impl Chains {
-    fn get(&self, p: usize) -> &[Link] {
-        &self.links[self.start[p]..self.start[p + 1]]
-    }
 }
 
 /// Lists, for pattern pair `k` with chains `x` and `y` (`y` empty when the
@@ -276,16 +264,7 @@ fn sorted(parts: Vec<Vec<Hit>>, tasks: usize) -> Vec<Hit> {
         start[i] += start[i - 1];
     }
     let mut next = start.clone();
-    let mut out = vec![
-        Hit {
-            a: 0,
-            b: 0,
-            at_a: 0,
-            at_b: 0,
-            k: 0
-        };
-        start[tasks]
-    ];
+    let mut out = vec![Hit::default(); start[tasks]];
     for h in parts.into_iter().flatten() {
         let at = &mut next[h.a as usize];
         out[*at] = h;
@@ -355,20 +334,17 @@ impl Conflicts {
     /// tasks per pattern pair.
     pub fn ordering_pairs(self, g: &Graph, wave: &[usize]) -> Listed {
         // Each pattern's users in wave order.
-        let mut start = Vec::with_capacity(self.users.len() + 1);
-        let mut links = Vec::with_capacity(self.users.iter().map(Vec::len).sum());
-        start.push(0);
+        let uses = self.users.iter().map(Vec::len).sum();
+        let mut chains = Flat::with_capacity(self.users.len(), uses);
         for u in &self.users {
-            let from = links.len();
-            links.extend(u.iter().map(|s| Link {
-                wave: wave[s.task] as u32,
-                task: s.task as u32,
-                at: s.at as u32,
-            }));
-            links[from..].sort_unstable();
-            start.push(links.len());
+            chains
+                .push(u.iter().map(|s| Link {
+                    wave: wave[s.task] as u32,
+                    task: s.task as u32,
+                    at: s.at as u32,
+                }))
+                .sort_unstable();
         }
-        let chains = Chains { start, links };
         let parts = muster_shared::par::map_chunks(self.found.len(), LIST_PARALLEL_FROM, |range| {
             let mut hits = Vec::new();
             for k in range {

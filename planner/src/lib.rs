@@ -11,6 +11,7 @@
 pub mod cmd;
 pub mod conflicts;
 pub mod export;
+mod flat;
 pub mod graph;
 pub mod next;
 pub mod next_input;

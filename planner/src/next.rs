@@ -12,6 +12,7 @@
 //! those running: the plan's `conflicts` list is not needed, so a plan
 //! edited by hand cannot make two overlapping tasks run together.
 
+use crate::flat::Flat;
 use crate::next_input::{NextRead, TaskRead};
 use anyhow::{anyhow, Result};
 use muster_shared::glob::intersect::Intersector;
@@ -60,16 +61,13 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
         }
     }
     // Dependencies by index; one the plan does not have is never done.
-    // In one vector: task `i`'s are `dep_at[dep_start[i]..dep_start[i + 1]]`
-    // (a vector per task was a hundred thousand allocations).
-    let mut dep_start = Vec::with_capacity(tasks.len() + 1);
-    let mut dep_at: Vec<Option<usize>> = Vec::new();
-    for t in tasks {
-        dep_start.push(dep_at.len());
-        dep_at.extend(t.deps.iter().map(|d| index.get(d.as_str()).copied()));
-    }
-    dep_start.push(dep_at.len());
-    let deps = |i: usize| &dep_at[dep_start[i]..dep_start[i + 1]];
+    // In one vector (a vector per task was a hundred thousand allocations).
+    let deps = Flat::from_lists(
+        tasks
+            .iter()
+            .map(|t| t.deps.iter().map(|d| index.get(d.as_str()).copied())),
+    );
+    let deps = |i: usize| deps.get(i);
     let is_done = |d: Option<usize>| d.is_some_and(|d| status[d] == TaskStatus::Done);
     let order: Vec<usize> = plan
         .waves

@@ -7,8 +7,9 @@
 //! topological generations of the graph.
 
 use crate::conflicts::Conflicts;
+use crate::flat::Flat;
 use crate::graph::Graph;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -89,9 +90,13 @@ pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>)
             .get(w * stride + p / 64)
             .is_some_and(|b| b & (1 << (p % 64)) != 0)
     };
-    let near = Flat::new((0..conflicts.patterns()).map(|p| conflicts.near(p)))?;
-    let uses = Flat::new((0..n).map(|t| conflicts.uses(t)))?;
-    let dependents = Flat::new(g.dependents.iter().map(Vec::as_slice))?;
+    // Indexes as u32 (checked above): half the cache lines.
+    fn as_u32(list: &[usize]) -> impl Iterator<Item = u32> + '_ {
+        list.iter().map(|&i| i as u32)
+    }
+    let near = Flat::from_lists((0..conflicts.patterns()).map(|p| as_u32(conflicts.near(p))));
+    let uses = Flat::from_lists((0..n).map(|t| as_u32(conflicts.uses(t))));
+    let dependents = Flat::from_lists(g.dependents.iter().map(|d| as_u32(d)));
     // Per task, its dependencies not yet placed and the earliest wave after
     // those placed, side by side (one cache miss for both).
     let mut waiting: Vec<(u32, u32)> = g.deps.iter().map(|d| (d.len() as u32, 0)).collect();
@@ -174,36 +179,6 @@ pub fn place(g: &Graph, conflicts: &Conflicts, capacity: &BTreeMap<String, u64>)
         waves: kept,
         tail,
     })
-}
-
-/// Lists of indexes in one vector, each starting where the one before
-/// ends, as `u32`: read in an order unlike theirs, they take fewer cache
-/// misses than a vector of vectors.
-struct Flat {
-    /// Where each list starts in `items`, and where the last ends.
-    start: Vec<u32>,
-    items: Vec<u32>,
-}
-
-impl Flat {
-    /// The lists, each index below 2^32 (an error when they hold 2^32
-    /// indexes or more in all).
-    fn new<'a>(lists: impl Iterator<Item = &'a [usize]>) -> Result<Flat> {
-        let mut start = vec![0];
-        let mut items = Vec::new();
-        for list in lists {
-            items.extend(list.iter().map(|&i| i as u32));
-            start.push(
-                u32::try_from(items.len()).context("too many overlapping patterns to place")?,
-            );
-        }
-        Ok(Flat { start, items })
-    }
-
-    /// List `i`.
-    fn get(&self, i: usize) -> &[u32] {
-        &self.items[self.start[i] as usize..self.start[i + 1] as usize]
-    }
 }
 
 /// The critical path: from the task with the longest tail (ties by id),

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 pub mod hole;
+mod scan;
 pub mod split;
 pub use split::SplitArray;
 

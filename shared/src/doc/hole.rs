@@ -19,6 +19,7 @@
 //! the whole document as in the cut. A document with an array under the same key name
 //! before the real one (in a task's labels, say) is read the strict way.
 
+use super::scan::{find_value, is_ws, skip_ws};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 /// Below this many bytes a document is read in one go.
@@ -68,59 +69,6 @@ fn is_one_value(hole: &[u8]) -> bool {
     serde_json::from_slice::<IgnoredAny>(hole).is_ok()
 }
 
-/// Where the value at `path` starts: the key path followed down through
-/// the objects from the top, strings and nesting followed. None when the
-/// document is not an object or a key on the path is not there as a plain
-/// (unescaped) key.
-fn find_value(bytes: &[u8], path: &[&str]) -> Option<usize> {
-    let mut i = skip_ws(bytes, 0);
-    if bytes.get(i) != Some(&b'{') || path.is_empty() {
-        return None;
-    }
-    i += 1;
-    // `depth`: how many objects and arrays are open; `level`: how many
-    // keys of the path were found (the object being read is then the one
-    // at `level + 1` open brackets).
-    let (mut depth, mut level) = (1usize, 0usize);
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'"' => {
-                let end = string_end(bytes, i)?;
-                let after = skip_ws(bytes, end);
-                if depth == level + 1
-                    && bytes.get(after) == Some(&b':')
-                    && bytes.get(i + 1..end - 1) == Some(path[level].as_bytes())
-                {
-                    let value = skip_ws(bytes, after + 1);
-                    level += 1;
-                    if level == path.len() {
-                        return Some(value);
-                    }
-                    if bytes.get(value) != Some(&b'{') {
-                        return None;
-                    }
-                    depth += 1;
-                    i = value + 1;
-                    continue;
-                }
-                i = end;
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth <= level {
-                    // Left the object the next key should be in.
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
 /// The `]` that closes the array opening at `open`, guessed: before the
 /// first `"next_key"` after it that has only a comma and white space
 /// between it and a `]`.
@@ -142,29 +90,6 @@ fn guess_close(bytes: &[u8], open: usize, next_key: &str) -> Option<usize> {
         let close = before(comma - 1);
         (close > open && bytes[close] == b']').then_some(close)
     })
-}
-
-/// Just past the closing quote of the string opening at `at`.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut i = at + 1;
-    loop {
-        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
-        if bytes[i] == b'"' {
-            return Some(i + 1);
-        }
-        i += 2;
-    }
-}
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while bytes.get(i).copied().is_some_and(is_ws) {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]

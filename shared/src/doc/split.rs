@@ -14,6 +14,7 @@
 //! Each run is read inside one more array (`[[ … ]]`), so it sits as deep as
 //! in the whole document and serde's nesting limit falls at the same item.
 
+use super::scan::{find_value, is_ws};
 use super::Document;
 use serde::de::DeserializeOwned;
 
@@ -112,10 +113,6 @@ fn next_cut(bytes: &[u8], from: usize, close: usize) -> Option<usize> {
     })
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
 fn prev_non_ws(bytes: &[u8], at: usize) -> Option<u8> {
     bytes.get(..at)?.iter().rev().copied().find(|&b| !is_ws(b))
 }
@@ -124,64 +121,11 @@ fn next_non_ws(bytes: &[u8], at: usize) -> Option<u8> {
     bytes.get(at..)?.iter().copied().find(|&b| !is_ws(b))
 }
 
-/// Where the array of top-level field `field` opens (its `[`), scanning
-/// the document's top-level object from the start, strings and nesting
-/// followed; None when the document is not an object or the field is not
-/// there as a plain (unescaped) key with an array value.
+/// Where the array of top-level field `field` opens (its `[`); None when
+/// the document is not an object or the field is not there as a plain
+/// (unescaped) key with an array value.
 fn find_array(bytes: &[u8], field: &str) -> Option<usize> {
-    let mut i = skip_ws(bytes, 0);
-    if bytes.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    let mut depth = 1usize;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'"' => {
-                let end = string_end(bytes, i)?;
-                let after = skip_ws(bytes, end);
-                if depth == 1 && bytes.get(after) == Some(&b':') {
-                    let value = skip_ws(bytes, after + 1);
-                    if bytes.get(i + 1..end - 1) == Some(field.as_bytes())
-                        && bytes.get(value) == Some(&b'[')
-                    {
-                        return Some(value);
-                    }
-                }
-                i = end;
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Just past the closing quote of the string opening at `at`.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut i = at + 1;
-    loop {
-        match bytes.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-}
-
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while bytes.get(i).copied().is_some_and(is_ws) {
-        i += 1;
-    }
-    i
+    find_value(bytes, &[field]).filter(|&at| bytes.get(at) == Some(&b'['))
 }
 
 #[cfg(test)]
