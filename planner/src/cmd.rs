@@ -254,20 +254,22 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
         return Ok(Outcome::new(Status::Pass, to_json(&doc, c.compact)));
     }
     let cfg = load_config(c)?;
-    let inp = read_input(&c.input)?;
     // The plan's conflicts (most of a big plan) are only checked as JSON:
-    // on another core, while the rest is read.
-    let input: NextRead = muster_shared::doc::parse_body_around(
-        &inp.bytes,
-        &inp.name,
+    // on another core, while the rest is read and `next` decides.
+    let src = muster_shared::io::open_input(&c.input)?;
+    let batch = muster_shared::doc::parse_body_around(
+        src,
         &["plan", "conflicts"],
         "critical_path",
-    )?;
-    let batch = next::next_read(&input, &cfg.resources)?;
+        |input: NextRead| {
+            let batch = next::next_read(&input, &cfg.resources);
+            // A 100k-task plan and state are a million small allocations;
+            // the process is about to exit, so let the OS take them back.
+            std::mem::forget(input);
+            batch
+        },
+    )??;
     let out = Outcome::new(Status::Pass, to_json(&batch, c.compact));
-    // A 100k-task plan and state are a million small allocations; the
-    // process is about to exit, so let the OS take them back.
-    std::mem::forget(input);
     Ok(out)
 }
 
@@ -412,6 +414,17 @@ mod tests {
                 muster_shared::doc::hole::read(&text, &path, "critical_path").unwrap();
             let strict: NextRead = muster_shared::doc::parse_body(&text, "-").unwrap();
             assert_eq!(format!("{around:?}"), format!("{strict:?}"));
+            // From a file, read at offsets, the hole never in memory.
+            let mut f = tempfile::tempfile().unwrap();
+            std::io::Write::write_all(&mut f, &text).unwrap();
+            let from_file = muster_shared::doc::hole::file::read(
+                &f,
+                0,
+                &path,
+                "critical_path",
+                |r: NextRead| format!("{r:?}"),
+            );
+            assert_eq!(from_file, Some(format!("{strict:?}")));
         }
     }
 

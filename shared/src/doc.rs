@@ -61,22 +61,36 @@ pub fn parse_split<T: SplitArray>(bytes: &[u8], source: &str) -> Result<T> {
     parse(bytes, source)
 }
 
-/// [`parse_body`], faster for a big document whose bulk is one array that
-/// `T` ignores (at `path`, `next_key` after it in the writer's order): that
-/// array checked as JSON on another core while the rest is read
-/// ([`hole`]); the same answer, and the same errors, as [`parse_body`].
-pub fn parse_body_around<T: DeserializeOwned + Send>(
-    bytes: &[u8],
-    source: &str,
+/// [`parse_body`] and then `then` on what was read, faster for a big
+/// document whose bulk is one array that `T` ignores (at `path`, `next_key`
+/// after it in the writer's order): that array is checked as JSON on
+/// another core while the rest is read, and, from a regular file, never
+/// held in memory ([`hole`], [`hole::file`]). The same answer, and the same
+/// errors, as [`parse_body`]; `then` may run on a document that is then
+/// read again the strict way, so it must only compute.
+pub fn parse_body_around<T: DeserializeOwned + Send, R>(
+    src: crate::io::Source,
     path: &[&str],
     next_key: &str,
-) -> Result<T> {
-    if bytes.len() >= hole::CUT_FROM && crate::par::cores() > 1 {
-        if let Some(doc) = hole::read(bytes, path, next_key) {
-            return Ok(doc);
+    mut then: impl FnMut(T) -> R,
+) -> Result<R> {
+    let cores = crate::par::cores() > 1;
+    if let crate::io::Source::File { file, start, .. } = &src {
+        if cores {
+            if let Some(out) = hole::file::read(file, *start, path, next_key, &mut then) {
+                return Ok(out);
+            }
         }
     }
-    parse_body(bytes, source)
+    let from_file = matches!(src, crate::io::Source::File { .. });
+    let input = src.into_input()?;
+    // A file the file reader could not cut is not tried again in memory.
+    if cores && !from_file && input.bytes.len() >= hole::CUT_FROM {
+        if let Some(doc) = hole::read(&input.bytes, path, next_key) {
+            return Ok(then(doc));
+        }
+    }
+    Ok(then(parse_body(&input.bytes, &input.name)?))
 }
 
 /// Reads a JSON value strictly into `T`, with the JSON path in errors. Trailing

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, Write};
 use std::path::Path;
 
 /// Bytes read from a file or stdin, with the name errors use for it.
@@ -16,26 +16,83 @@ pub struct Input {
 
 /// Reads `path`, or stdin when it is `-`. Refuses to wait on a terminal.
 pub fn read_input(path: &str) -> Result<Input> {
-    if path == "-" {
+    open_input(path)?.into_input()
+}
+
+/// An input not read yet: a regular file (a path, or stdin redirected from
+/// one), which a reader may read in pieces and at offsets, or what was read
+/// from anything else (a pipe, a terminal is refused).
+#[derive(Debug)]
+pub enum Source {
+    /// A regular file, to be read from `start` (where stdin's offset was)
+    /// to its end.
+    File {
+        /// `<stdin>` or the file's path.
+        name: String,
+        /// The open file.
+        file: std::fs::File,
+        /// Where its input starts.
+        start: u64,
+    },
+    /// Everything read from a pipe or another stream.
+    Read(Input),
+}
+
+/// Opens `path`, or stdin when it is `-`; reads it at once unless it is a
+/// regular file. Refuses to wait on a terminal.
+pub fn open_input(path: &str) -> Result<Source> {
+    let (name, file) = if path == "-" {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             bail!("no input: stdin is a terminal; pipe a document in or give -i FILE");
         }
-        let mut bytes = Vec::new();
-        stdin
-            .lock()
-            .read_to_end(&mut bytes)
+        // A file handle on fd 0: a file redirected in (`< plan.json`) is
+        // then read into a buffer of its size at once (std's Stdin grows
+        // its buffer by doubling, each step copying it all), or at offsets.
+        let fd = std::os::fd::AsFd::as_fd(&stdin)
+            .try_clone_to_owned()
             .context("reading <stdin>")?;
-        Ok(Input {
-            name: "<stdin>".into(),
-            bytes,
-        })
+        ("<stdin>".to_string(), std::fs::File::from(fd))
     } else {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
-        Ok(Input {
-            name: path.to_string(),
-            bytes,
-        })
+        let file = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
+        (path.to_string(), file)
+    };
+    let regular = file.metadata().is_ok_and(|m| m.is_file());
+    if regular {
+        if let Ok(start) = (&file).stream_position() {
+            return Ok(Source::File { name, file, start });
+        }
+    }
+    let mut bytes = Vec::new();
+    (&file)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {name}"))?;
+    Ok(Source::Read(Input { name, bytes }))
+}
+
+impl Source {
+    /// The name errors use for it.
+    pub fn name(&self) -> &str {
+        match self {
+            Source::File { name, .. } => name,
+            Source::Read(input) => &input.name,
+        }
+    }
+
+    /// All of it, read (a file from where its input starts, wherever a
+    /// reader left its offset).
+    pub fn into_input(self) -> Result<Input> {
+        match self {
+            Source::Read(input) => Ok(input),
+            Source::File { name, file, start } => {
+                let mut bytes = Vec::new();
+                (&file)
+                    .seek(std::io::SeekFrom::Start(start))
+                    .and_then(|_| (&file).read_to_end(&mut bytes))
+                    .with_context(|| format!("reading {name}"))?;
+                Ok(Input { name, bytes })
+            }
+        }
     }
 }
 

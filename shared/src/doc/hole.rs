@@ -20,6 +20,9 @@
 //! before the real one (in a task's labels, say) is read the strict way.
 
 use super::scan::{find_value, is_ws, skip_ws};
+
+pub mod file;
+mod runs;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 /// Below this many bytes a document is read in one go.
@@ -51,15 +54,46 @@ pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &
 
 /// Where the array of the first `"key":` (white space allowed) opens.
 fn guess_open(bytes: &[u8], key: &str) -> Option<usize> {
-    let quoted = format!("\"{key}\"");
-    memchr::memmem::find_iter(bytes, quoted.as_bytes()).find_map(|k| {
+    match find_open(bytes, &format!("\"{key}\""), 0) {
+        Open::At(at) => Some(at),
+        Open::From(_) => None,
+    }
+}
+
+/// What [`find_open`] found.
+pub(crate) enum Open {
+    /// The array opens here.
+    At(usize),
+    /// Not in these bytes: look again from here when more are in.
+    From(usize),
+}
+
+/// Where the array of the first `quoted` key at or after `from` opens
+/// (white space allowed around the colon), in bytes that may be only the
+/// start of the document.
+pub(crate) fn find_open(bytes: &[u8], quoted: &str, from: usize) -> Open {
+    let Some(rest) = bytes.get(from..) else {
+        return Open::From(from);
+    };
+    for k in memchr::memmem::find_iter(rest, quoted.as_bytes()) {
+        let k = from + k;
         let colon = skip_ws(bytes, k + quoted.len());
-        if bytes.get(colon) != Some(&b':') {
-            return None;
+        if colon == bytes.len() {
+            return Open::From(k);
+        }
+        if bytes[colon] != b':' {
+            continue;
         }
         let value = skip_ws(bytes, colon + 1);
-        (bytes.get(value) == Some(&b'[')).then_some(value)
-    })
+        if value == bytes.len() {
+            return Open::From(k);
+        }
+        if bytes[value] == b'[' {
+            return Open::At(value);
+        }
+    }
+    // A key cut off at the end is looked for again.
+    Open::From(bytes.len().saturating_sub(quoted.len()).max(from))
 }
 
 /// Whether `hole` is exactly one JSON value, skipped as serde_json skips
