@@ -13,6 +13,7 @@ pub mod conflicts;
 pub mod export;
 mod flat;
 pub mod graph;
+mod ids;
 pub mod next;
 pub mod next_input;
 pub mod plan;

@@ -13,12 +13,13 @@
 //! edited by hand cannot make two overlapping tasks run together.
 
 use crate::flat::Flat;
+use crate::ids::Ids;
 use crate::next_input::{NextRead, TaskRead};
 use anyhow::{anyhow, Result};
 use muster_shared::glob::intersect::Intersector;
 use muster_shared::glob::Pattern;
-use muster_shared::hash::FnvMap;
 use muster_shared::schema::{Batch, ConcurrencyClass, Plan, State, Stop, TaskStatus, Waiting};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The spawn budget: tasks workers may add to a run.
@@ -39,41 +40,88 @@ fn failed(s: TaskStatus) -> bool {
 
 /// What to do next, from the full documents (see [`next_read`]).
 pub fn next(plan: &Plan, state: &State, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
-    next_read(&NextRead::from_documents(plan, state), capacity)
+    Ok(next_read(&NextRead::from_documents(plan, state), capacity)?.to_batch())
+}
+
+/// A `muster.batch/v1` as [`next_read`] decides it, its ids borrowed from
+/// the input: written as [`Batch`] is (a test holds the two to the same
+/// bytes), without a string copied for each of 100k waiting tasks.
+#[derive(Debug, Serialize)]
+pub struct Decided<'a> {
+    schema: &'static str,
+    dispatch: Vec<&'a str>,
+    waiting: Vec<Waits<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop: Option<Stops>,
+}
+
+/// [`Waiting`], borrowed.
+#[derive(Debug, Serialize)]
+struct Waits<'a> {
+    id: &'a str,
+    why: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    on: Vec<&'a str>,
+}
+
+/// [`Stop`], borrowed.
+#[derive(Debug, Serialize)]
+struct Stops {
+    reason: &'static str,
+}
+
+impl Decided<'_> {
+    /// The same batch, owning its strings.
+    pub fn to_batch(&self) -> Batch {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Batch {
+            schema: self.schema.into(),
+            dispatch: owned(&self.dispatch),
+            waiting: (self.waiting.iter())
+                .map(|w| Waiting {
+                    id: w.id.into(),
+                    why: w.why.into(),
+                    on: owned(&w.on),
+                })
+                .collect(),
+            stop: (self.stop.as_ref()).map(|s| Stop {
+                reason: s.reason.into(),
+            }),
+        }
+    }
 }
 
 /// What to do next. `capacity`: units of each named resource (1 for names
 /// not listed), as the plan was made with.
-pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<Batch> {
+pub fn next_read<'a>(
+    input: &'a NextRead<'_>,
+    capacity: &BTreeMap<String, u64>,
+) -> Result<Decided<'a>> {
     let (plan, state) = (&input.plan, &input.state);
     let tasks = &plan.tasks;
-    let index: FnvMap<&str, usize> = tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
+    let index = Ids::new(tasks.iter().map(|t| t.id.as_str()).collect())
+        .ok_or_else(|| anyhow!("plan: more tasks than next can index"))?;
     // A task the state does not name is pending; one the plan does not have
     // is not this plan's business.
     let mut status: Vec<TaskStatus> = vec![TaskStatus::Pending; tasks.len()];
     for (id, s) in &state.tasks {
-        if let Some(&i) = index.get(id.as_str()) {
+        if let Some(i) = index.get(id) {
             status[i] = s.status;
         }
     }
     // Dependencies by index; one the plan does not have is never done.
     // In one vector (a vector per task was a hundred thousand allocations).
-    let deps = Flat::from_lists(
-        tasks
-            .iter()
-            .map(|t| t.deps.iter().map(|d| index.get(d.as_str()).copied())),
-    );
+    let mut deps = Flat::with_capacity(tasks.len(), tasks.iter().map(|t| t.deps.len()).sum());
+    for t in tasks {
+        deps.push(t.deps.iter().map(|d| index.get(d)));
+    }
     let deps = |i: usize| deps.get(i);
     let is_done = |d: Option<usize>| d.is_some_and(|d| status[d] == TaskStatus::Done);
     let order: Vec<usize> = plan
         .waves
         .iter()
         .flatten()
-        .filter_map(|id| index.get(id.as_str()).copied())
+        .filter_map(|id| index.get(id))
         .collect();
     let mut overlap = Overlap::new(tasks.len());
 
@@ -108,7 +156,7 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
     }
     let mut slots = u64::from(plan.max_outstanding).saturating_sub(busy.len() as u64);
     let cap = |name: &str| capacity.get(name).copied().unwrap_or(1);
-    let ids = |v: &[usize]| -> Vec<String> { v.iter().map(|&i| tasks[i].id.clone()).collect() };
+    let ids = |v: &[usize]| -> Vec<&'a str> { v.iter().map(|&i| &*tasks[i].id).collect() };
 
     let mut dispatch = Vec::new();
     let mut waiting = Vec::new();
@@ -127,21 +175,19 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
         if t.needs_user_input {
             open_needing_input += 1;
         }
-        let wait = |why: &str, on: Vec<String>| Waiting {
-            id: t.id.clone(),
-            why: why.into(),
-            on,
-        };
+        let wait = |why: &'static str, on: Vec<&'a str>| Waits { id: &t.id, why, on };
         if let Some(on) = blocked_on.get(&i) {
             waiting.push(wait("blocked", ids(on)));
             continue;
         }
-        let not_done: Vec<String> = t
+        // A dependency the plan has is named by its task's id (they sit
+        // together in memory), one it does not by its name in the input.
+        let not_done: Vec<&'a str> = t
             .deps
             .iter()
             .zip(deps(i))
             .filter(|(_, &d)| !is_done(d))
-            .map(|(name, _)| name.clone())
+            .map(|(name, &d)| d.map_or(&**name, |d| tasks[d].id.as_str()))
             .collect();
         if !not_done.is_empty() {
             waiting.push(wait("deps", not_done));
@@ -180,11 +226,11 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
         for (name, &k) in &t.resources {
             *used.entry(name.as_str()).or_insert(0) += k;
         }
-        dispatch.push(t.id.clone());
+        dispatch.push(&*t.id);
     }
 
     let stuck = dispatch.is_empty() && running.is_empty();
-    let only = |why: &[&str]| waiting.iter().all(|w| why.contains(&w.why.as_str()));
+    let only = |why: &[&str]| waiting.iter().all(|w| why.contains(&w.why));
     let stop = if open == 0 {
         Some("all_done")
     } else if stuck && open_needing_input > 0 && only(&["needs_user_input", "blocked"]) {
@@ -198,11 +244,11 @@ pub fn next_read(input: &NextRead, capacity: &BTreeMap<String, u64>) -> Result<B
     } else {
         None
     };
-    Ok(Batch {
-        schema: "muster.batch/v1".into(),
+    Ok(Decided {
+        schema: "muster.batch/v1",
         dispatch: if stop.is_some() { Vec::new() } else { dispatch },
         waiting,
-        stop: stop.map(|r| Stop { reason: r.into() }),
+        stop: stop.map(|reason| Stops { reason }),
     })
 }
 
@@ -221,7 +267,7 @@ impl Overlap {
         }
     }
 
-    fn compile(&mut self, (i, t): (usize, &TaskRead)) -> Result<()> {
+    fn compile(&mut self, (i, t): (usize, &TaskRead<'_>)) -> Result<()> {
         if self.compiled[i].is_some() {
             return Ok(());
         }
@@ -238,7 +284,7 @@ impl Overlap {
         Ok(())
     }
 
-    fn between(&mut self, a: (usize, &TaskRead), b: (usize, &TaskRead)) -> Result<bool> {
+    fn between(&mut self, a: (usize, &TaskRead<'_>), b: (usize, &TaskRead<'_>)) -> Result<bool> {
         self.compile(a)?;
         self.compile(b)?;
         let (Some(pa), Some(pb)) = (&self.compiled[a.0], &self.compiled[b.0]) else {
@@ -248,5 +294,65 @@ impl Overlap {
         Ok(pa
             .iter()
             .any(|p| pb.iter().any(|q| x.witness(p, q).is_some())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muster_shared::io::to_json;
+
+    /// Ids read with escapes (owned) and without (borrowed) are the same
+    /// ids, and the batch written is the owned batch's bytes, for every
+    /// reason to wait and a stop.
+    #[test]
+    fn borrowed_and_escaped_ids_decide_as_the_documents_do() {
+        let text = r#"{"plan": {"schema": "muster.plan/v1", "tasks": [
+            {"id": "a\u0062", "goal": "g", "touches": ["/src/"]},
+            {"id": "c", "goal": "g", "deps": ["ab"], "touches": ["/docs/"]},
+            {"id": "d", "goal": "g", "touches": ["/src/x/"]},
+            {"id": "e", "goal": "g", "touches": ["/e/"], "needs_user_input": true},
+            {"id": "f", "goal": "g", "deps": ["x\"y"], "touches": ["/f/"]},
+            {"id": "x\"y", "goal": "g", "touches": ["/g/"]},
+            {"id": "h", "goal": "g", "touches": ["/h/"]},
+            {"id": "i", "goal": "g", "touches": ["/i/"]}],
+          "waves": [["ab", "d", "e", "x\"y", "h", "i"], ["c", "f"]], "ready": [], "conflicts": [],
+          "critical_path": {"length": 1.0, "tasks": []}, "max_outstanding": 2,
+          "stats": {"tasks": 8, "deps": 2, "waves": 2, "conflicts": 0, "widest_wave": 6}},
+         "state": {"schema": "muster.state/v1", "run_id": "r", "tasks": {
+            "a\u0062": {"status": "running", "attempts": 1},
+            "x\"y": {"status": "failed", "attempts": 1}},
+          "locks_held": [], "batches": 0, "spawned": 0,
+          "budgets": {"cost_spent": 0.0, "cost_limit": null}, "loops_without_progress": 0,
+          "gates": {}, "approvals": [], "denials": [],
+          "kill_switch": {"active": false, "by": null, "reason": null, "since": null},
+          "escalations": [], "events": 0, "unknown_events": 0}}"#;
+        #[derive(serde::Deserialize)]
+        struct Docs {
+            plan: Plan,
+            state: State,
+        }
+        let docs: Docs = serde_json::from_str(text).unwrap();
+        let owned = next(&docs.plan, &docs.state, &BTreeMap::new()).unwrap();
+        let input: NextRead = serde_json::from_str(text).unwrap();
+        let decided = next_read(&input, &BTreeMap::new()).unwrap();
+        for compact in [false, true] {
+            let (a, b) = (to_json(&decided, compact), to_json(&owned, compact));
+            assert_eq!(String::from_utf8(a), String::from_utf8(b));
+        }
+        let why: Vec<(&str, &str)> = (owned.waiting.iter())
+            .map(|w| (w.id.as_str(), w.why.as_str()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                ("d", "lock"),
+                ("e", "needs_user_input"),
+                ("i", "max_outstanding"),
+                ("c", "deps"),
+                ("f", "blocked")
+            ]
+        );
+        assert_eq!(owned.dispatch, ["h"]);
     }
 }

@@ -10,7 +10,6 @@
 
 use crate::schema::Document;
 use anyhow::{anyhow, bail, Result};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 pub mod hole;
@@ -61,23 +60,28 @@ pub fn parse_split<T: SplitArray>(bytes: &[u8], source: &str) -> Result<T> {
     parse(bytes, source)
 }
 
-/// [`parse_body`] and then `then` on what was read, faster for a big
-/// document whose bulk is one array that `T` ignores (at `path`, `next_key`
-/// after it in the writer's order): that array is checked as JSON on
-/// another core while the rest is read, and, from a regular file, never
-/// held in memory ([`hole`], [`hole::file`]). The same answer, and the same
-/// errors, as [`parse_body`]; `then` may run on a document that is then
-/// read again the strict way, so it must only compute.
-pub fn parse_body_around<T: DeserializeOwned + Send, R>(
+/// `then` on a big document whose bulk is one array that `then` reads as
+/// [`serde::de::IgnoredAny`] (at `path`, `next_key` after it in the
+/// writer's order), faster: `then` is given the document with that array
+/// cut out (`[]` in its place) while the array is checked as JSON on
+/// another core, and, from a regular file, never held in memory ([`hole`],
+/// [`hole::file`]). `then` reads the bytes it is given with
+/// [`parse_body`] (its second argument names the source) and decides; when
+/// it fails, or the check does, it is given the whole document, so it gives
+/// the same answer and the same errors as on the whole document. It may
+/// run twice, so it must only compute.
+pub fn parse_body_around<R>(
     src: crate::io::Source,
     path: &[&str],
     next_key: &str,
-    mut then: impl FnMut(T) -> R,
+    mut then: impl FnMut(&[u8], &str) -> Result<R>,
 ) -> Result<R> {
     let cores = crate::par::cores() > 1;
+    let name = src.name().to_string();
     if let crate::io::Source::File { file, start, .. } = &src {
         if cores {
-            if let Some(out) = hole::file::read(file, *start, path, next_key, &mut then) {
+            let fast = |around: &[u8]| then(around, &name).ok();
+            if let Some(out) = hole::file::read(file, *start, path, next_key, fast) {
                 return Ok(out);
             }
         }
@@ -86,16 +90,17 @@ pub fn parse_body_around<T: DeserializeOwned + Send, R>(
     let input = src.into_input()?;
     // A file the file reader could not cut is not tried again in memory.
     if cores && !from_file && input.bytes.len() >= hole::CUT_FROM {
-        if let Some(doc) = hole::read(&input.bytes, path, next_key) {
-            return Ok(then(doc));
+        let fast = |around: &[u8]| then(around, &name).ok();
+        if let Some(out) = hole::read(&input.bytes, path, next_key, fast) {
+            return Ok(out);
         }
     }
-    Ok(then(parse_body(&input.bytes, &input.name)?))
+    then(&input.bytes, &input.name)
 }
 
 /// Reads a JSON value strictly into `T`, with the JSON path in errors. Trailing
 /// characters after the value are an error.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8], source: &str) -> Result<T> {
+pub fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8], source: &str) -> Result<T> {
     // Fast when the input is good; the path-tracking reader only for the
     // error message.
     if let Ok(doc) = serde_json::from_slice::<T>(bytes) {

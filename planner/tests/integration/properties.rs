@@ -8,6 +8,7 @@
 use crate::rng::Rng;
 use muster_planner::{next, plan};
 use muster_shared::glob::Pattern;
+use muster_shared::io::to_json;
 use muster_shared::schema::{State, Task, TaskState, TaskStatus};
 use std::collections::BTreeMap;
 
@@ -243,6 +244,14 @@ fn tasks_that_run_together_share_no_path() {
             );
         }
         let batch = next::next(&p, &state, &BTreeMap::new()).unwrap();
+        // What `plan next` writes (its ids borrowed from the input) is the
+        // batch's bytes.
+        let input = muster_planner::next_input::NextRead::from_documents(&p, &state);
+        let decided = next::next_read(&input, &BTreeMap::new()).unwrap();
+        for compact in [false, true] {
+            let (ours, owned) = (to_json(&decided, compact), to_json(&batch, compact));
+            assert_eq!(String::from_utf8(ours), String::from_utf8(owned));
+        }
         let together: Vec<&String> = batch.dispatch.iter().chain(&running).collect();
         for (i, a) in together.iter().enumerate() {
             for b in &together[i + 1..] {

@@ -23,16 +23,23 @@ use super::scan::{find_value, is_ws, skip_ws};
 
 pub mod file;
 mod runs;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::IgnoredAny;
 
 /// Below this many bytes a document is read in one go.
 pub const CUT_FROM: usize = 1 << 20;
 
-/// The document read with the array at `path` (object keys from the top,
-/// read by `T` as [`IgnoredAny`]) checked apart on another thread; `next_key`
-/// is the key that follows it in the writer's order. None when any step
-/// fails or the document does not look so.
-pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &str) -> Option<T> {
+/// `then` on the document with the array at `path` (object keys from the
+/// top, read by `then` as [`IgnoredAny`]) cut out, `[]` in its place,
+/// while the array is checked apart on another thread; `next_key` is the
+/// key that follows it in the writer's order. `then`'s answer only if the
+/// check passes; None when any step fails or the document does not look
+/// so.
+pub fn read<R>(
+    bytes: &[u8],
+    path: &[&str],
+    next_key: &str,
+    then: impl FnOnce(&[u8]) -> Option<R>,
+) -> Option<R> {
     // Where the array starts is guessed too (the first `"key": [` of the
     // path's last key), so that the reading can start at once; the other
     // thread proves the guess by following the structure, then checks the
@@ -46,9 +53,9 @@ pub fn read<T: DeserializeOwned + Send>(bytes: &[u8], path: &[&str], next_key: &
         around.extend_from_slice(&bytes[..open]);
         around.extend_from_slice(b"[]");
         around.extend_from_slice(&bytes[close + 1..]);
-        let doc = serde_json::from_slice::<T>(&around).ok();
+        let out = then(&around);
         let ok = checked.join().unwrap_or(false);
-        doc.filter(|_| ok)
+        out.filter(|_| ok)
     })
 }
 
@@ -158,7 +165,13 @@ mod tests {
     }
 
     fn cut(text: &str) -> Option<Doc> {
-        read::<Doc>(text.as_bytes(), &["plan", "conflicts"], "critical_path")
+        let then = |b: &[u8]| serde_json::from_slice::<Doc>(b).ok();
+        read(
+            text.as_bytes(),
+            &["plan", "conflicts"],
+            "critical_path",
+            then,
+        )
     }
 
     fn strict(text: &str) -> Option<Doc> {

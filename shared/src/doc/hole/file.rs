@@ -16,7 +16,6 @@
 use super::runs;
 use super::{find_open, Open, CUT_FROM};
 use crate::doc::scan::{find_value, is_ws};
-use serde::de::DeserializeOwned;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
@@ -24,17 +23,17 @@ use std::os::unix::fs::FileExt;
 /// How much is read at a time while looking for either end of the hole.
 const PIECE: usize = 1 << 20;
 
-/// The document in `file` from offset `start` to its end, read with the
-/// array at `path` (read by `T` as [`serde::de::IgnoredAny`]) checked on
-/// another thread, and `then` applied to it before that check is done (its
-/// result is given only if the check passes). None when any step fails, the
+/// `then` on the document in `file` from offset `start` to its end, with
+/// the array at `path` (read by `then` as [`serde::de::IgnoredAny`]) cut
+/// out, `[]` in its place, while the array is checked on another thread.
+/// `then`'s answer only if the check passes; None when any step fails, the
 /// document does not look so, or it is under [`CUT_FROM`] bytes.
-pub fn read<T: DeserializeOwned, R>(
+pub fn read<R>(
     file: &File,
     start: u64,
     path: &[&str],
     next_key: &str,
-    then: impl FnOnce(T) -> R,
+    then: impl FnOnce(&[u8]) -> Option<R>,
 ) -> Option<R> {
     let end = file.metadata().ok()?.len();
     let len = usize::try_from(end.checked_sub(start)?).ok()?;
@@ -73,7 +72,7 @@ pub fn read<T: DeserializeOwned, R>(
         let checked = s.spawn(move || {
             find_value(kept, path) == Some(open) && runs::is_one_array(file, open_at, close_at)
         });
-        let out = serde_json::from_slice::<T>(kept).ok().map(then);
+        let out = then(kept);
         let ok = checked.join().unwrap_or(false);
         out.filter(|_| ok)
     })
@@ -158,12 +157,13 @@ mod tests {
         let mut f = tempfile::tempfile().unwrap();
         f.write_all(&vec![b'#'; skip]).unwrap();
         f.write_all(doc.as_bytes()).unwrap();
-        let cut = read::<Doc, Doc>(
+        let then = |b: &[u8]| serde_json::from_slice::<Doc>(b).ok();
+        let cut = read(
             &f,
             skip as u64,
             &["plan", "conflicts"],
             "critical_path",
-            |d| d,
+            then,
         );
         (cut, serde_json::from_str::<Doc>(doc).ok())
     }
