@@ -133,14 +133,16 @@ fn guess_close(bytes: &[u8], open: usize, next_key: &str) -> Option<usize> {
     })
 }
 
+/// A `{plan, state}` as a reader that ignores the conflicts reads it, for
+/// the tests here and in [`file`].
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod doc_for_tests {
+    use serde::de::IgnoredAny;
     use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct Doc {
+    pub struct Doc {
         plan: Plan,
         state: serde_json::Value,
     }
@@ -163,6 +165,12 @@ mod tests {
             Ignored
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_for_tests::Doc;
+    use super::*;
 
     fn cut(text: &str) -> Option<Doc> {
         let then = |b: &[u8]| serde_json::from_slice::<Doc>(b).ok();

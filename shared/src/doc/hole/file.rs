@@ -120,36 +120,9 @@ fn find_close(file: &File, open: u64, end: u64, next_key: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::doc_for_tests::Doc;
     use super::*;
-    use serde::de::IgnoredAny;
-    use serde::Deserialize;
     use std::io::Write;
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Doc {
-        plan: Plan,
-        state: serde_json::Value,
-    }
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Plan {
-        tasks: Vec<serde_json::Value>,
-        #[serde(default)]
-        conflicts: Ignored,
-        critical_path: serde_json::Value,
-    }
-
-    #[derive(Debug, Default, PartialEq, Deserialize)]
-    #[serde(from = "IgnoredAny")]
-    struct Ignored;
-
-    impl From<IgnoredAny> for Ignored {
-        fn from(_: IgnoredAny) -> Ignored {
-            Ignored
-        }
-    }
 
     /// `doc` in a file after `skip` bytes that are not its input, read from
     /// offset `skip` by the file reader; and the strict reading.
