@@ -262,7 +262,7 @@ fn run_next(a: &NextArgs) -> Result<Outcome> {
         &["plan", "conflicts"],
         "critical_path",
         |bytes, name| {
-            let input: NextRead = muster_shared::doc::parse_body(bytes, name)?;
+            let input: NextRead = muster_shared::doc::parse_body_borrowed(bytes, name)?;
             let decided = next::next_read(&input, &cfg.resources)?;
             let json = to_json(&decided, c.compact);
             // A 100k-task plan and state, and the batch, are a few hundred
@@ -415,11 +415,11 @@ mod tests {
             assert!(text.len() > muster_shared::doc::hole::CUT_FROM);
             let path = ["plan", "conflicts"];
             let then = |b: &[u8]| {
-                let r: NextRead = muster_shared::doc::parse_body(b, "-").ok()?;
+                let r: NextRead = muster_shared::doc::parse_body_borrowed(b, "-").ok()?;
                 Some(format!("{r:?}"))
             };
             let around = muster_shared::doc::hole::read(&text, &path, "critical_path", then);
-            let strict: NextRead = muster_shared::doc::parse_body(&text, "-").unwrap();
+            let strict: NextRead = muster_shared::doc::parse_body_borrowed(&text, "-").unwrap();
             assert_eq!(around, Some(format!("{strict:?}")));
             // From a file, read at offsets, the hole never in memory.
             let mut f = tempfile::tempfile().unwrap();

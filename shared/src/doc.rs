@@ -10,6 +10,7 @@
 
 use crate::schema::Document;
 use anyhow::{anyhow, bail, Result};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 pub mod hole;
@@ -66,7 +67,7 @@ pub fn parse_split<T: SplitArray>(bytes: &[u8], source: &str) -> Result<T> {
 /// cut out (`[]` in its place) while the array is checked as JSON on
 /// another core, and, from a regular file, never held in memory ([`hole`],
 /// [`hole::file`]). `then` reads the bytes it is given with
-/// [`parse_body`] (its second argument names the source) and decides; when
+/// [`parse_body_borrowed`] (its second argument names the source) and decides; when
 /// it fails, or the check does, it is given the whole document, so it gives
 /// the same answer and the same errors as on the whole document. It may
 /// run twice, so it must only compute.
@@ -100,7 +101,12 @@ pub fn parse_body_around<R>(
 
 /// Reads a JSON value strictly into `T`, with the JSON path in errors. Trailing
 /// characters after the value are an error.
-pub fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8], source: &str) -> Result<T> {
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8], source: &str) -> Result<T> {
+    parse_body_borrowed(bytes, source)
+}
+
+/// [`parse_body`] into a `T` that may borrow strings from `bytes`.
+pub fn parse_body_borrowed<'a, T: Deserialize<'a>>(bytes: &'a [u8], source: &str) -> Result<T> {
     // Fast when the input is good; the path-tracking reader only for the
     // error message.
     if let Ok(doc) = serde_json::from_slice::<T>(bytes) {
