@@ -117,20 +117,30 @@ fn guess_close(bytes: &[u8], open: usize, next_key: &str) -> Option<usize> {
     let key = format!("\"{next_key}\"");
     let from = open + 1;
     let rest = bytes.get(from..)?;
-    memchr::memmem::find_iter(rest, key.as_bytes()).find_map(|k| {
-        let before = |mut at: usize| {
-            while at > open && is_ws(bytes[at]) {
-                at -= 1;
-            }
-            at
-        };
-        let comma = before(from + k - 1);
-        if bytes[comma] != b',' {
-            return None;
+    memchr::memmem::find_iter(rest, key.as_bytes())
+        .find_map(|k| close_before(bytes, from + k, from).ok())
+}
+
+/// The `]` before the key at `key_at` with only a comma and white space
+/// between them, looked for no further back than `floor`. `Err(true)` when
+/// the white space reaches `floor` (the bytes before it would decide),
+/// `Err(false)` when there is no such `]`.
+pub(crate) fn close_before(bytes: &[u8], key_at: usize, floor: usize) -> Result<usize, bool> {
+    let mut at = key_at;
+    let mut back = || {
+        while at > floor && is_ws(bytes[at - 1]) {
+            at -= 1;
         }
-        let close = before(comma - 1);
-        (close > open && bytes[close] == b']').then_some(close)
-    })
+        if at == floor {
+            return Err(true);
+        }
+        at -= 1;
+        Ok(bytes[at])
+    };
+    match (back()?, back()?) {
+        (b',', b']') => Ok(at),
+        _ => Err(false),
+    }
 }
 
 /// A `{plan, state}` as a reader that ignores the conflicts reads it, for

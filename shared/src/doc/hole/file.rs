@@ -14,8 +14,8 @@
 //! gives on what it reads then.
 
 use super::runs;
-use super::{find_open, Open, CUT_FROM};
-use crate::doc::scan::{find_value, is_ws};
+use super::{close_before, find_open, Open, CUT_FROM};
+use crate::doc::scan::find_value;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
@@ -97,20 +97,11 @@ fn find_close(file: &File, open: u64, end: u64, next_key: &str) -> Option<u64> {
             if k >= new {
                 continue; // seen in the piece after this one
             }
-            let mut at = k;
-            let mut back = || {
-                while at > 0 && is_ws(piece[at - 1]) {
-                    at -= 1;
-                }
-                at = at.checked_sub(1)?;
-                Some(piece[at])
-            };
-            let (comma, bracket) = (back(), back());
-            if comma == Some(b',') && bracket == Some(b']') {
-                return Some(lo + at as u64);
-            }
-            if at == 0 && lo > open + 1 {
-                return None; // white space back past this piece: give up
+            match close_before(piece, k, 0) {
+                Ok(at) => return Some(lo + at as u64),
+                // White space back past this piece: give up.
+                Err(true) if lo > open + 1 => return None,
+                Err(_) => {}
             }
         }
         hi = lo;
